@@ -1,0 +1,38 @@
+import knex from 'knex';
+import type { Knex } from 'knex';
+
+/** Options for {@link createDatabase}. Every limit is explicit: no library default is relied on. */
+export interface DatabaseOptions {
+  /** PostgreSQL connection string (`postgres://…`). */
+  url: string;
+  /** Largest number of pooled connections. Default 10. */
+  poolMax?: number;
+  /** Shown in `pg_stat_activity.application_name`. Default `payapi`. */
+  applicationName?: string;
+  /** Server-side limit on one statement, in milliseconds. Default 15000. */
+  statementTimeoutMs?: number;
+  /** How long a query waits for a free pooled connection, in milliseconds. Default 10000. */
+  acquireTimeoutMs?: number;
+}
+
+/**
+ * Creates a knex instance on PostgreSQL (driver `pg`). Connections are opened lazily, so this
+ * never fails for an unreachable server; the first query does.
+ *
+ * `bigint` and `numeric` columns come back as strings (pg's default): money code converts them
+ * to `bigint` explicitly, never to a JavaScript number.
+ *
+ * @returns a knex instance; call `destroy()` on it to close the pool
+ */
+export function createDatabase(options: DatabaseOptions): Knex {
+  return knex({
+    client: 'pg',
+    connection: {
+      connectionString: options.url,
+      application_name: options.applicationName ?? 'payapi',
+      statement_timeout: options.statementTimeoutMs ?? 15_000,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+  });
+}
