@@ -1,0 +1,146 @@
+import type { Knex } from 'knex';
+import { maxAmountMinor } from './amount.ts';
+import { bookTransfer } from './book-transfer.ts';
+import { minorUnitExponent } from './currency.ts';
+import { LedgerError } from './errors.ts';
+import { isId, newId } from './ids.ts';
+import { ACCOUNT_COLUMNS, toAccount } from './rows.ts';
+import type { AccountRow } from './rows.ts';
+import { rfc3339 } from './sql.ts';
+import type { Account, Rfc3339 } from './types.ts';
+import { checkShortText } from './validate.ts';
+
+/** Input of {@link openAccount}. */
+export interface OpenAccountInput {
+  /** The OAuth `sub` of the owner (1..255 characters). */
+  ownerSubject: string;
+  /** Shown to the user, e.g. on the consent page: 1..100 characters, no control characters. */
+  name: string;
+  type: 'current' | 'savings';
+  /** ISO 4217 code. */
+  currency: string;
+  /** Default false: the balance may never go below zero. */
+  allowOverdraft?: boolean;
+  /** Minor units, >= 0; booked as a transfer from the currency's funding account. Default 0. */
+  openingBalanceMinor?: bigint;
+}
+
+/** The balance of an account at a moment. */
+export interface Balance {
+  accountId: string;
+  /** Minor units. */
+  balanceMinor: bigint;
+  currency: string;
+  /** When the balance was read (database clock). */
+  asOf: Rfc3339;
+}
+
+const OPENING_BALANCE_DESCRIPTION = 'Opening balance';
+
+/**
+ * Opens an account. A non-zero opening balance is a real transfer of kind `opening_balance` from
+ * the currency's funding account (created on first use, overdraft allowed), in the same
+ * transaction: double entry holds from the first posting.
+ *
+ * @returns the new account with its balance
+ * @throws {LedgerError} `invalid_request` (owner, name, type), `unsupported_currency`, `invalid_amount`
+ */
+export async function openAccount(db: Knex, input: OpenAccountInput): Promise<Account> {
+  const ownerSubject = checkShortText('owner subject', input.ownerSubject);
+  const name = checkAccountName(input.name);
+  if (input.type !== 'current' && input.type !== 'savings') {
+    throw new LedgerError('invalid_request', 'account type must be "current" or "savings"');
+  }
+  minorUnitExponent(input.currency);
+  const opening = input.openingBalanceMinor ?? 0n;
+  if (typeof opening !== 'bigint' || opening < 0n || opening > maxAmountMinor(input.currency)) {
+    throw new LedgerError('invalid_amount', 'opening balance must be zero or a positive amount within range');
+  }
+  const accountId = newId('acc');
+  return db.transaction(async (trx) => {
+    await trx.raw(
+      `INSERT INTO ledger.accounts (id, owner_subject, name, type, currency, allow_overdraft) VALUES (?, ?, ?, ?, ?, ?)`,
+      [accountId, ownerSubject, name, input.type, input.currency, input.allowOverdraft === true],
+    );
+    if (opening > 0n) {
+      await bookTransfer(trx, {
+        kind: 'opening_balance',
+        sourceAccountId: await ensureFundingAccount(trx, input.currency),
+        destinationAccountId: accountId,
+        amountMinor: opening,
+        currency: input.currency,
+        description: OPENING_BALANCE_DESCRIPTION,
+        clientId: null,
+      });
+    }
+    return readAccount(trx, accountId);
+  });
+}
+
+/**
+ * @returns the account (funding accounts excluded)
+ * @throws {LedgerError} `account_not_found` for unknown or malformed ids
+ */
+export async function getAccount(db: Knex, accountId: string): Promise<Account> {
+  if (!isId('acc', accountId)) throw new LedgerError('account_not_found', 'account not found');
+  return readAccount(db, accountId);
+}
+
+/** @returns the accounts owned by `ownerSubject`, oldest first (empty when none) */
+export async function listAccounts(db: Knex, ownerSubject: string): Promise<Account[]> {
+  const { rows } = await db.raw<{ rows: AccountRow[] }>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM ledger.accounts WHERE owner_subject = ? ORDER BY created_at, id`,
+    [ownerSubject],
+  );
+  return rows.map(toAccount);
+}
+
+/**
+ * @returns the account's balance now, in minor units
+ * @throws {LedgerError} `account_not_found`
+ */
+export async function getBalance(db: Knex, accountId: string): Promise<Balance> {
+  if (!isId('acc', accountId)) throw new LedgerError('account_not_found', 'account not found');
+  const { rows } = await db.raw<{ rows: Array<{ balance_minor: string; currency: string; as_of: string }> }>(
+    `SELECT balance_minor, currency, ${rfc3339('statement_timestamp()')} AS as_of
+       FROM ledger.accounts WHERE id = ? AND type <> 'funding'`,
+    [accountId],
+  );
+  const row = rows[0];
+  if (!row) throw new LedgerError('account_not_found', 'account not found');
+  return { accountId, balanceMinor: BigInt(row.balance_minor), currency: row.currency, asOf: row.as_of };
+}
+
+async function readAccount(db: Knex | Knex.Transaction, accountId: string): Promise<Account> {
+  const { rows } = await db.raw<{ rows: AccountRow[] }>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM ledger.accounts WHERE id = ? AND type <> 'funding'`,
+    [accountId],
+  );
+  const row = rows[0];
+  if (!row) throw new LedgerError('account_not_found', 'account not found');
+  return toAccount(row);
+}
+
+/** The id of the currency's funding account, created when missing (concurrent callers get the same one). */
+async function ensureFundingAccount(trx: Knex.Transaction, currency: string): Promise<string> {
+  await trx.raw(
+    `INSERT INTO ledger.accounts (id, owner_subject, name, type, currency, allow_overdraft)
+     VALUES (?, NULL, ?, 'funding', ?, true)
+     ON CONFLICT (currency) WHERE type = 'funding' DO NOTHING`,
+    [newId('acc'), `Funding ${currency}`, currency],
+  );
+  const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
+    `SELECT id FROM ledger.accounts WHERE currency = ? AND type = 'funding'`,
+    [currency],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`ledger invariant: no funding account for ${currency} after creating it`);
+  return row.id;
+}
+
+function checkAccountName(name: unknown): string {
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 100 || /\p{Cc}/u.test(name)) {
+    throw new LedgerError('invalid_request', 'account name must be 1 to 100 characters without control characters');
+  }
+  return name;
+}

@@ -1,0 +1,21 @@
+/**
+ * The double-entry ledger. Amounts are bigint minor units inside, decimal strings outside
+ * (`parseAmount` / `formatAmount`). Every function takes a knex instance on PostgreSQL whose
+ * schema `ledger` is migrated (`migrateLedger`).
+ */
+export { getAccount, getBalance, listAccounts, openAccount } from './accounts.ts';
+export type { Balance, OpenAccountInput } from './accounts.ts';
+export { AMOUNT_INTEGER_DIGITS_MAX, formatAmount, maxAmountMinor, parseAmount } from './amount.ts';
+export { SUPPORTED_CURRENCIES, isSupportedCurrency, minorUnitExponent } from './currency.ts';
+export { LedgerError } from './errors.ts';
+export type { LedgerErrorCode } from './errors.ts';
+export { HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX, listPostings } from './history.ts';
+export type { HistoryPage, HistoryQuery } from './history.ts';
+export { IDEMPOTENCY_TTL_SECONDS, purgeExpiredIdempotencyRecords } from './idempotency.ts';
+export { isId } from './ids.ts';
+export { migrateLedger, rollbackLedger } from './migrations.ts';
+export { withTransactionRetry } from './retry.ts';
+export type { RetryOptions } from './retry.ts';
+export { getTransfer, transfer } from './transfer.ts';
+export type { TransferOptions, TransferResult } from './transfer.ts';
+export type { Account, AccountType, Posting, Rfc3339, Transfer, TransferRequest } from './types.ts';

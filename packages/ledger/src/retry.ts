@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+import { LedgerError } from './errors.ts';
+import { RETRYABLE_SQLSTATES, sqlState } from './sql.ts';
+
+/** Options for {@link withTransactionRetry}. */
+export interface RetryOptions {
+  /** Attempts in all, first one included. Default 6. */
+  attemptsMax?: number;
+  /** Base of the exponential backoff between attempts, in milliseconds (full jitter). Default 4. */
+  backoffBaseMs?: number;
+  /** Transaction isolation level. Default: the server's (READ COMMITTED on PostgreSQL). */
+  isolationLevel?: Knex.IsolationLevels;
+}
+
+/**
+ * Runs `work` in a database transaction and runs it again, in a new transaction, when PostgreSQL
+ * aborts it with a serialization failure (40001) or a deadlock (40P01), a bounded number of times.
+ * Such aborts mean "try again", never "refused": they are not turned into business errors.
+ * `work` must therefore have no effect outside the transaction.
+ *
+ * @returns what `work` returns, from the attempt that committed
+ * @throws {LedgerError} `ledger_busy` when every attempt was aborted that way
+ * @throws whatever `work` throws otherwise (the transaction is rolled back)
+ */
+export async function withTransactionRetry<T>(
+  db: Knex,
+  work: (trx: Knex.Transaction) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const attemptsMax = options.attemptsMax ?? 6;
+  const backoffBaseMs = options.backoffBaseMs ?? 4;
+  const config: Knex.TransactionConfig = options.isolationLevel ? { isolationLevel: options.isolationLevel } : {};
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await db.transaction(work, config);
+    } catch (error) {
+      const state = sqlState(error);
+      if (state === undefined || !RETRYABLE_SQLSTATES.has(state)) throw error;
+      if (attempt >= attemptsMax) {
+        throw new LedgerError('ledger_busy', `the ledger is busy (${attempt} attempts aborted by concurrent transfers); retry later`);
+      }
+      const ceilingMs = backoffBaseMs * 2 ** attempt;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+    }
+  }
+}
