@@ -73,12 +73,18 @@ export async function up(knex: Knex): Promise<void> {
     -- debiting the source and crediting the destination by the transfer's amount.
     CREATE FUNCTION ledger.assert_transfer_balanced() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
-      checked_id text := CASE TG_TABLE_NAME WHEN 'transfers' THEN NEW.id ELSE NEW.transfer_id END;
+      checked_id text;
       t ledger.transfers%ROWTYPE;
       debit bigint;
       credit bigint;
       posting_count int;
     BEGIN
+      -- PL/pgSQL plans each statement when first run, so the branch for the other table never compiles.
+      IF TG_TABLE_NAME = 'transfers' THEN
+        checked_id := NEW.id;
+      ELSE
+        checked_id := NEW.transfer_id;
+      END IF;
       SELECT * INTO t FROM ledger.transfers WHERE id = checked_id;
       SELECT count(*),
              sum(amount_minor) FILTER (WHERE account_id = t.source_account_id),

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { TestDatabase } from '@payapi/platform/testing';
+import { newId } from './ids.ts';
+import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
+import { transfer } from './transfer.ts';
+import type { Account } from './types.ts';
+
+let database: TestDatabase;
+let alice: Account;
+let bob: Account;
+
+beforeAll(async () => {
+  database = await createLedgerTestDatabase();
+  alice = await openTestAccount(database.db, 'CNY', 10_000n);
+  bob = await openTestAccount(database.db, 'CNY', 0n);
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+// The database refuses what the ledger code must never do, so a bug there cannot corrupt the books.
+describe('invariants the database enforces', () => {
+  test('transfers and postings cannot be updated, deleted or truncated', async () => {
+    const { transfer: made } = await transfer(database.db, {
+      sourceAccountId: alice.id, destinationAccountId: bob.id, amountMinor: 100n, currency: 'CNY',
+    });
+    await expect(database.db.raw(`UPDATE ledger.transfers SET amount_minor = 1 WHERE id = ?`, [made.id])).rejects.toThrow(/append-only/);
+    await expect(database.db.raw(`DELETE FROM ledger.postings WHERE transfer_id = ?`, [made.id])).rejects.toThrow(/append-only/);
+    await expect(database.db.raw(`TRUNCATE ledger.postings, ledger.transfers CASCADE`)).rejects.toThrow(/append-only/);
+    const { rows } = await database.db.raw<{ rows: Array<{ amount_minor: string }> }>(
+      `SELECT amount_minor FROM ledger.postings WHERE transfer_id = ? ORDER BY amount_minor`, [made.id]);
+    expect(rows.map((row) => row.amount_minor)).toEqual(['-100', '100']);
+  });
+
+  test('a transfer whose postings do not sum to zero is refused at commit', async () => {
+    const transferId = newId('tr');
+    const attempt = database.db.transaction(async (trx) => {
+      await trx.raw(`INSERT INTO ledger.transfers (id, kind, source_account_id, destination_account_id, amount_minor, currency, created_at)
+                     VALUES (?, 'transfer', ?, ?, 500, 'CNY', now())`, [transferId, alice.id, bob.id]);
+      await trx.raw(`INSERT INTO ledger.postings (id, transfer_id, account_id, amount_minor, balance_after_minor, booked_at)
+                     VALUES (?, ?, ?, -500, 0, now()), (?, ?, ?, 499, 0, now())`,
+      [newId('pst'), transferId, alice.id, newId('pst'), transferId, bob.id]);
+    });
+    await expect(attempt).rejects.toThrow(/not balanced/);
+    const { rows } = await database.db.raw<{ rows: unknown[] }>(`SELECT 1 FROM ledger.transfers WHERE id = ?`, [transferId]);
+    expect(rows).toHaveLength(0);
+  });
+
+  test('a transfer without postings is refused at commit', async () => {
+    const attempt = database.db.raw(`INSERT INTO ledger.transfers (id, kind, source_account_id, destination_account_id, amount_minor, currency, created_at)
+                                     VALUES (?, 'transfer', ?, ?, 500, 'CNY', now())`, [newId('tr'), alice.id, bob.id]);
+    await expect(attempt).rejects.toThrow(/not balanced/);
+  });
+
+  test('an account without overdraft cannot be set below zero', async () => {
+    await expect(database.db.raw(`UPDATE ledger.accounts SET balance_minor = -1 WHERE id = ?`, [bob.id]))
+      .rejects.toThrow(/accounts_no_overdraft/);
+  });
+});
