@@ -4,7 +4,7 @@
  * would drop the microseconds that history cursors need) and casts back exactly with `::timestamptz`.
  */
 export function rfc3339(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  return `to_char((${column}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 /** SQLSTATEs worth retrying the whole transaction for: serialization_failure, deadlock_detected. */

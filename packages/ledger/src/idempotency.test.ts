@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { TestDatabase } from '@payapi/platform/testing';
+import { getAccount } from './accounts.ts';
+import { LedgerError } from './errors.ts';
+import { purgeExpiredIdempotencyRecords, requestHash } from './idempotency.ts';
+import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
+import { transfer } from './transfer.ts';
+import type { Account } from './types.ts';
+import { checkTransferRequest } from './validate.ts';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createLedgerTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+async function pair(sourceMinor = 100_000n): Promise<[Account, Account]> {
+  return [await openTestAccount(database.db, 'CNY', sourceMinor), await openTestAccount(database.db, 'CNY', 0n)];
+}
+
+async function transfersFrom(accountId: string): Promise<number> {
+  const { rows } = await database.db.raw<{ rows: Array<{ n: string }> }>(
+    `SELECT count(*) AS n FROM ledger.transfers WHERE source_account_id = ?`, [accountId]);
+  return Number(rows[0]?.n);
+}
+
+describe('idempotent transfers', () => {
+  test('10 parallel calls with one key make exactly one transfer; the others replay it or are told it is in flight', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1_000n, currency: 'CNY' };
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () =>
+      transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'pay-2026-0001' })));
+    const made = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refusedCodes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as LedgerError).code] : []));
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    expect(made.filter((result) => !result.replayed)).toHaveLength(1);
+    expect(new Set(made.map((result) => result.transfer.id)).size).toBe(1);
+    expect(refusedCodes.every((code) => code === 'idempotency_key_in_flight')).toBe(true);
+    expect(await transfersFrom(source.id)).toBe(1);
+    expect((await getAccount(database.db, source.id)).balanceMinor).toBe(99_000n);
+    // Once settled, every retry replays the same transfer.
+    const again = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'pay-2026-0001' });
+    expect(again.replayed).toBe(true);
+    expect(again.transfer).toEqual(made[0]?.transfer);
+    expect(await transfersFrom(source.id)).toBe(1);
+  });
+
+  test('the same key with another amount is refused with idempotency_key_reused and moves nothing', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1_000n, currency: 'CNY' };
+    await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-reuse' });
+    await expect(transfer(database.db, { ...request, amountMinor: 1_001n }, { clientId: 'client-a', idempotencyKey: 'k-reuse' }))
+      .rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await expect(transfer(database.db, { ...request, description: 'changed' }, { clientId: 'client-a', idempotencyKey: 'k-reuse' }))
+      .rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    expect(await transfersFrom(source.id)).toBe(1);
+    expect((await getAccount(database.db, source.id)).balanceMinor).toBe(99_000n);
+  });
+
+  test('keys are scoped per client: two clients with one key make two transfers', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 500n, currency: 'CNY' };
+    const first = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'shared-key' });
+    const second = await transfer(database.db, request, { clientId: 'client-b', idempotencyKey: 'shared-key' });
+    expect(second.transfer.id).not.toBe(first.transfer.id);
+    expect(await transfersFrom(source.id)).toBe(2);
+  });
+
+  test('a refusal met while executing is stored and replayed, even after the balance would allow it', async () => {
+    const [source, destination] = await pair(100n);
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 500n, currency: 'CNY' };
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds' });
+    const topUp = await openTestAccount(database.db, 'CNY', 1_000n);
+    await transfer(database.db, { sourceAccountId: topUp.id, destinationAccountId: source.id, amountMinor: 1_000n, currency: 'CNY' });
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds' });
+    expect(await transfersFrom(source.id)).toBe(0);
+    // A new key executes afresh.
+    const fresh = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused-2' });
+    expect(fresh.replayed).toBe(false);
+  });
+
+  test('input errors are not stored: the key stays free for a corrected request', async () => {
+    const [source, destination] = await pair();
+    await expect(transfer(database.db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 0n, currency: 'CNY' },
+      { clientId: 'client-a', idempotencyKey: 'k-input' })).rejects.toMatchObject({ code: 'invalid_amount' });
+    const corrected = await transfer(database.db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 5n, currency: 'CNY' },
+      { clientId: 'client-a', idempotencyKey: 'k-input' });
+    expect(corrected.replayed).toBe(false);
+  });
+
+  test('refuses malformed keys and a key without a client id', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 5n, currency: 'CNY' };
+    for (const key of ['', 'has space', 'x'.repeat(256), 'caf\u00e9', 'tab\tkey']) {
+      await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: key })).rejects.toMatchObject({ code: 'invalid_request' });
+    }
+    await expect(transfer(database.db, request, { idempotencyKey: 'k' })).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(await transfersFrom(source.id)).toBe(0);
+  });
+
+  test('a claim abandoned by a crashed process is refused while its lease lasts, then taken over and executed once', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 700n, currency: 'CNY' };
+    // The state a process leaves when it dies between claiming the key and booking the transfer.
+    await database.db.raw(
+      `INSERT INTO ledger.idempotency_records (client_id, idempotency_key, request_hash, state, claim_token, locked_until, created_at, expires_at)
+       VALUES ('client-a', 'k-crashed', ?, 'in_flight', 'dead-process', now() + interval '60 seconds', now(), now() + interval '1 day')`,
+      [requestHash(checkTransferRequest(request))]);
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-crashed' }))
+      .rejects.toMatchObject({ code: 'idempotency_key_in_flight' });
+    await database.db.raw(`UPDATE ledger.idempotency_records SET locked_until = now() - interval '1 second' WHERE idempotency_key = 'k-crashed'`);
+    await expect(transfer(database.db, { ...request, amountMinor: 1n }, { clientId: 'client-a', idempotencyKey: 'k-crashed' }))
+      .rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    const takenOver = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-crashed' });
+    expect(takenOver.replayed).toBe(false);
+    const replay = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-crashed' });
+    expect(replay).toEqual({ transfer: takenOver.transfer, replayed: true });
+    expect(await transfersFrom(source.id)).toBe(1);
+  });
+
+  test('an expired key executes again as new, and purge deletes expired records in bounded batches', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 100n, currency: 'CNY' };
+    const first = await transfer(database.db, request, { clientId: 'client-exp', idempotencyKey: 'k-exp' });
+    await database.db.raw(`UPDATE ledger.idempotency_records SET expires_at = now() - interval '1 second' WHERE client_id = 'client-exp'`);
+    const second = await transfer(database.db, request, { clientId: 'client-exp', idempotencyKey: 'k-exp' });
+    expect(second.replayed).toBe(false);
+    expect(second.transfer.id).not.toBe(first.transfer.id);
+    for (let index = 0; index < 5; index += 1) {
+      await transfer(database.db, request, { clientId: 'client-exp', idempotencyKey: `k-exp-${index}` });
+    }
+    await database.db.raw(`UPDATE ledger.idempotency_records SET expires_at = now() - interval '1 second' WHERE client_id = 'client-exp'`);
+    expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(4);
+    expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(2);
+    expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(0);
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { TestDatabase } from '@payapi/platform/testing';
+import type { Knex } from 'knex';
+import { LedgerError } from './errors.ts';
+import { withTransactionRetry } from './retry.ts';
+import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
+import type { Account } from './types.ts';
+
+let database: TestDatabase;
+let account: Account;
+
+beforeAll(async () => {
+  database = await createLedgerTestDatabase();
+  account = await openTestAccount(database.db, 'CNY', 0n, { name: 'original' });
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+/**
+ * One attempt that PostgreSQL aborts with a real serialization failure (40001): under REPEATABLE
+ * READ the attempt reads the row, another connection changes and commits it, then the attempt
+ * writes it. With `conflict` false the attempt runs undisturbed.
+ */
+async function renameAttempt(trx: Knex.Transaction, newName: string, conflict: boolean): Promise<string> {
+  await trx.raw(`SELECT name FROM ledger.accounts WHERE id = ?`, [account.id]);
+  if (conflict) await database.db.raw(`UPDATE ledger.accounts SET name = name || '+' WHERE id = ?`, [account.id]);
+  await trx.raw(`UPDATE ledger.accounts SET name = ? WHERE id = ?`, [newName, account.id]);
+  return newName;
+}
+
+async function currentName(): Promise<string> {
+  const { rows } = await database.db.raw<{ rows: Array<{ name: string }> }>(`SELECT name FROM ledger.accounts WHERE id = ?`, [account.id]);
+  return rows[0]?.name as string;
+}
+
+describe('withTransactionRetry', () => {
+  test('runs the work again after a real serialization failure and returns the committed result', async () => {
+    let attempts = 0;
+    const result = await withTransactionRetry(database.db, (trx) => {
+      attempts += 1;
+      return renameAttempt(trx, 'renamed', attempts === 1);
+    }, { isolationLevel: 'repeatable read' });
+    expect(result).toBe('renamed');
+    expect(attempts).toBe(2);
+    expect(await currentName()).toBe('renamed');
+  });
+
+  test('gives up with ledger_busy after the bounded number of attempts, and nothing of the work is kept', async () => {
+    let attempts = 0;
+    const outcome = withTransactionRetry(database.db, (trx) => {
+      attempts += 1;
+      return renameAttempt(trx, 'never', true);
+    }, { isolationLevel: 'repeatable read', attemptsMax: 3 });
+    await expect(outcome).rejects.toBeInstanceOf(LedgerError);
+    await expect(outcome).rejects.toMatchObject({ code: 'ledger_busy' });
+    expect(attempts).toBe(3);
+    expect(await currentName()).toBe('renamed+++');
+  });
+
+  test('does not retry other errors', async () => {
+    let attempts = 0;
+    await expect(withTransactionRetry(database.db, async (trx) => {
+      attempts += 1;
+      await trx.raw('SELECT 1/0');
+    })).rejects.toThrow(/division by zero/);
+    expect(attempts).toBe(1);
+  });
+});
