@@ -15,6 +15,7 @@ export default {
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/packages/platform/src/testing/global-setup.js',
   globalTeardown: '<rootDir>/packages/platform/src/testing/global-teardown.js',
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   maxWorkers: 2,
   testTimeout: 60_000,
 };

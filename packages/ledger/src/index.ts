@@ -14,6 +14,8 @@ export type { HistoryPage, HistoryQuery } from './history.ts';
 export { IDEMPOTENCY_TTL_SECONDS, purgeExpiredIdempotencyRecords } from './idempotency.ts';
 export { isId } from './ids.ts';
 export { migrateLedger, rollbackLedger } from './migrations.ts';
+export { auditLedger } from './audit.ts';
+export type { LedgerAudit } from './audit.ts';
 export { withTransactionRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
 export { getTransfer, transfer } from './transfer.ts';

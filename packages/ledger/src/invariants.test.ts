@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { TestDatabase } from '@payapi/platform/testing';
+import { auditLedger } from './audit.ts';
 import { newId } from './ids.ts';
 import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
 import { transfer } from './transfer.ts';
@@ -55,5 +56,14 @@ describe('invariants the database enforces', () => {
   test('an account without overdraft cannot be set below zero', async () => {
     await expect(database.db.raw(`UPDATE ledger.accounts SET balance_minor = -1 WHERE id = ?`, [bob.id]))
       .rejects.toThrow(/accounts_no_overdraft/);
+  });
+
+  test('the audit reports a balance that no longer matches its postings', async () => {
+    expect(await auditLedger(database.db)).toMatchObject({ unbalancedTransfers: [], wrongBalances: [], negativeBalances: [] });
+    await database.db.raw(`UPDATE ledger.accounts SET balance_minor = balance_minor + 1 WHERE id = ?`, [bob.id]);
+    const audit = await auditLedger(database.db);
+    expect(audit.wrongBalances.map((row) => row.id)).toEqual([bob.id]);
+    expect(audit.accounts).toBe(3);
+    await database.db.raw(`UPDATE ledger.accounts SET balance_minor = balance_minor - 1 WHERE id = ?`, [bob.id]);
   });
 });

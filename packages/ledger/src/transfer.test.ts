@@ -3,7 +3,8 @@ import type { TestDatabase } from '@payapi/platform/testing';
 import { getAccount, getBalance } from './accounts.ts';
 import { LedgerError } from './errors.ts';
 import { listPostings } from './history.ts';
-import { auditLedger, createLedgerTestDatabase, openTestAccount } from './test-support.ts';
+import { auditLedger } from './audit.ts';
+import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
 import { getTransfer, transfer } from './transfer.ts';
 import type { TransferRequest } from './types.ts';
 
@@ -145,7 +146,7 @@ describe('transfer under concurrency', () => {
     expect(finalA + finalB).toBe(2_000_000n);
     expect(await deadlockCount()).toBe(deadlocksBefore);
     const audit = await auditLedger(database.db);
-    expect(audit).toEqual({ unbalancedTransfers: [], wrongBalances: [], negativeBalances: [] });
+    expect(audit).toMatchObject({ unbalancedTransfers: [], wrongBalances: [], negativeBalances: [] });
   });
 
   async function deadlockCount(): Promise<number> {

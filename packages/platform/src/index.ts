@@ -5,3 +5,6 @@ export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';
 export { repoRoot } from './repo-root.ts';
+export { DEMO_POSTGRES } from './demo-database.ts';
+export { resolveDatabaseUrl } from './resolve-database-url.ts';
+export type { DatabaseSource } from './resolve-database-url.ts';

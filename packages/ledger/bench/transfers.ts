@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench`: ledger throughput on this machine, next to the database's own floor measured in
+ * the same run (the machine is shared and noisy: compare ratios within one run, not absolute
+ * numbers across runs). Prints a table and writes JSON to bench/results/.
+ *
+ * Uses DATABASE_URL when set (a scratch database is created on that server and dropped after),
+ * else an embedded PostgreSQL under .data/postgres-bench.
+ * Environment: BENCH_SECONDS per scenario (default 5), BENCH_CONCURRENCY (default 16),
+ * BENCH_ACCOUNTS (default 1000).
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getBalance, listPostings, migrateLedger, openAccount, transfer } from '@payapi/ledger';
+import type { Account } from '@payapi/ledger';
+import { createDatabase, repoRoot, startEmbeddedPostgres } from '@payapi/platform';
+import type { Knex } from 'knex';
+import pg from 'pg';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const accountCount = Number(process.env.BENCH_ACCOUNTS ?? 1000);
+
+interface Result {
+  scenario: string;
+  operations: number;
+  errors: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Runs `operation` from `concurrency` loops for `seconds`; counts completions and latencies. */
+async function measure(scenario: string, operation: (worker: number, iteration: number) => Promise<unknown>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
+    for (let iteration = 0; performance.now() < deadline; iteration += 1) {
+      const begin = performance.now();
+      try {
+        await operation(worker, iteration);
+        latencies.push(performance.now() - begin);
+      } catch {
+        errors += 1;
+      }
+    }
+  }));
+  const elapsedS = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2));
+  return { scenario, operations: latencies.length, errors, perSecond: Math.round(latencies.length / elapsedS), p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+async function prepare(db: Knex): Promise<Account[]> {
+  await migrateLedger(db);
+  const accounts: Account[] = [];
+  for (let start = 0; start < accountCount; start += 50) {
+    const batch = Array.from({ length: Math.min(50, accountCount - start) }, (_, offset) => openAccount(db, {
+      ownerSubject: `bench-${start + offset}`, name: `Bench ${start + offset}`, type: 'current', currency: 'CNY',
+      openingBalanceMinor: 1_000_000_000n,
+    }));
+    accounts.push(...(await Promise.all(batch)));
+  }
+  return accounts;
+}
+
+async function run(db: Knex, serverVersion: string): Promise<void> {
+  const accounts = await prepare(db);
+  const pick = (): Account => accounts[Math.floor(Math.random() * accounts.length)] as Account;
+  const distinctPair = (): [Account, Account] => {
+    const source = pick();
+    let destination = pick();
+    while (destination.id === source.id) destination = pick();
+    return [source, destination];
+  };
+  const [hotA, hotB] = [accounts[0] as Account, accounts[1] as Account];
+  const runId = randomBytes(4).toString('hex');
+  const results: Result[] = [];
+  results.push(await measure('reference: SELECT 1', () => db.raw('SELECT 1')));
+  results.push(await measure('reference: 1-row UPDATE transaction', (worker) => db.transaction((trx) =>
+    trx.raw('UPDATE ledger.accounts SET name = name WHERE id = ?', [(accounts[worker] as Account).id]))));
+  results.push(await measure('transfer, random accounts', () => {
+    const [source, destination] = distinctPair();
+    return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' });
+  }));
+  results.push(await measure('transfer + idempotency key', (worker, iteration) => {
+    const [source, destination] = distinctPair();
+    return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' },
+      { clientId: 'bench', idempotencyKey: `${runId}-${worker}-${iteration}` });
+  }));
+  results.push(await measure('transfer, one hot pair both ways', (worker) => {
+    const [source, destination] = worker % 2 === 0 ? [hotA, hotB] : [hotB, hotA];
+    return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' });
+  }));
+  results.push(await measure('balance read', () => getBalance(db, pick().id)));
+  results.push(await measure('history page (20 rows)', () => listPostings(db, { accountId: hotA.id, limit: 20 })));
+
+  const reference = results[1]?.perSecond ?? 1;
+  console.log(`\n${seconds} s per scenario, ${concurrency} concurrent, ${accountCount} accounts; PostgreSQL ${serverVersion}, Node ${process.version}, ${cpus().length} cores`);
+  console.table(results.map((result) => ({ ...result, 'vs 1-row UPDATE tx': Number((result.perSecond / reference).toFixed(2)) })));
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: serverVersion };
+  const file = join(repoRoot, 'bench', 'results', `ledger-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
+  await writeFile(file, `${JSON.stringify({ machine, seconds, concurrency, accounts: accountCount, results }, null, 2)}\n`);
+  console.log(`written to ${file}`);
+}
+
+async function main(): Promise<void> {
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({
+    dataDir: join(repoRoot, '.data', 'postgres-bench'), port: 54349, database: 'postgres',
+  });
+  const serverUrl = process.env.DATABASE_URL ?? (embedded?.adminUrl as string);
+  const scratch = `payapi_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(scratch)} TEMPLATE template0`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${scratch}`;
+  const db = createDatabase({ url: url.toString(), poolMax: concurrency, applicationName: 'payapi-bench' });
+  try {
+    await run(db, version);
+  } finally {
+    await db.destroy();
+    await admin.query(`DROP DATABASE ${pg.escapeIdentifier(scratch)} WITH (FORCE)`);
+    await admin.end();
+    await embedded?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
