@@ -7,6 +7,7 @@ export const ACCOUNT_COLUMNS = `id, owner_subject, name, type, currency, balance
 /** Columns selected for a {@link Transfer}; pair with {@link toTransfer}. */
 export const TRANSFER_COLUMNS = `id, kind, source_account_id, destination_account_id, amount_minor, currency, description, client_id, ${rfc3339('created_at')} AS created_at`;
 
+/** A row of `ledger.accounts` as pg returns it (bigint columns as decimal strings). */
 export interface AccountRow {
   id: string;
   owner_subject: string | null;
@@ -18,6 +19,7 @@ export interface AccountRow {
   created_at: string;
 }
 
+/** A row of `ledger.transfers` as pg returns it. */
 export interface TransferRow {
   id: string;
   kind: Transfer['kind'];
@@ -30,6 +32,7 @@ export interface TransferRow {
   created_at: string;
 }
 
+/** A posting joined with its transfer (currency, counterparty, description), as pg returns it. */
 export interface PostingRow {
   id: string;
   transfer_id: string;
@@ -42,6 +45,7 @@ export interface PostingRow {
   booked_at: string;
 }
 
+/** Row to {@link Account}; the balance becomes a bigint, never a number. */
 export function toAccount(row: AccountRow): Account {
   return {
     id: row.id,
@@ -55,6 +59,7 @@ export function toAccount(row: AccountRow): Account {
   };
 }
 
+/** Row to {@link Transfer}; every stored transfer is `completed`. */
 export function toTransfer(row: TransferRow): Transfer {
   return {
     id: row.id,
@@ -70,6 +75,7 @@ export function toTransfer(row: TransferRow): Transfer {
   };
 }
 
+/** Row to {@link Posting}: the signed amount becomes `direction` plus a positive `amountMinor`. */
 export function toPosting(row: PostingRow): Posting {
   const signed = BigInt(row.amount_minor);
   return {
