@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { auditLedger, migrateLedger } from '@payapi/ledger';
-import { ConfigError, DEMO_POSTGRES, createDatabase, redactDatabaseUrl, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, resolveDatabaseUrl } from '@payapi/platform';
 import type { Knex } from 'knex';
 
 type Command = (db: Knex, args: string[]) => Promise<{ output: unknown; exitCode: number }>;
@@ -46,19 +46,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(output)}\n`);
     return exitCode;
   } catch (error) {
-    if (isConnectionRefused(error)) {
-      const hint = source.kind === 'embedded' ? ' (DATABASE_URL is unset: is `pnpm start` running?)' : '';
-      process.stderr.write(`cannot reach the database at ${redactDatabaseUrl(url)}${hint}\n`);
-      return 1;
-    }
-    throw error;
+    const unreachable = describeConnectionError(error, url);
+    if (unreachable === undefined) throw error;
+    const hint = source.kind === 'embedded' ? ' (DATABASE_URL is unset: is `pnpm start` running?)' : '';
+    process.stderr.write(`${unreachable}${hint}\n`);
+    return 1;
   } finally {
     await db.destroy();
   }
-}
-
-function isConnectionRefused(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ECONNREFUSED';
 }
 
 main(process.argv.slice(2)).then(

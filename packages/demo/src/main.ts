@@ -5,10 +5,13 @@
  * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
  */
 import { migrateLedger } from '@payapi/ledger';
-import { ConfigError, DEMO_POSTGRES, createDatabase, redactDatabaseUrl, resolveDatabaseUrl, startEmbeddedPostgres } from '@payapi/platform';
+import {
+  ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, redactDatabaseUrl, resolveDatabaseUrl, startEmbeddedPostgres,
+} from '@payapi/platform';
 import type { RunningPostgres } from '@payapi/platform';
 
 let embedded: RunningPostgres | undefined;
+let databaseUrl: string | undefined;
 
 async function main(): Promise<void> {
   const source = resolveDatabaseUrl(process.env);
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
   } else {
     url = source.url;
   }
+  databaseUrl = url;
   const db = createDatabase({ url, applicationName: 'payapi-demo' });
   const applied = await migrateLedger(db);
   console.log([
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
     '',
     'The authorization server (:4000), resource API (:4001) and partner demo (:4002) are not built yet;',
     'this process keeps the database running for development and the operator CLI (pnpm cli).',
-    'Press Ctrl-C to stop.',
+    'ready. Press Ctrl-C to stop.',
   ].join('\n'));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -43,7 +47,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   async (error: unknown) => {
-    console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+    const unreachable = databaseUrl === undefined ? undefined : describeConnectionError(error, databaseUrl);
+    const detail = error instanceof Error ? (process.env.LOG_LEVEL === 'debug' ? error.stack : error.message) : String(error);
+    console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : (unreachable ?? `cannot start: ${detail}`));
     await embedded?.stop().catch(() => undefined);
     process.exit(1);
   },

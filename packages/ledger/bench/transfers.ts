@@ -14,13 +14,32 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getBalance, listPostings, migrateLedger, openAccount, transfer } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
-import { createDatabase, repoRoot, startEmbeddedPostgres } from '@payapi/platform';
+import { ConfigError, createDatabase, repoRoot, resolveDatabaseUrl, startEmbeddedPostgres } from '@payapi/platform';
 import type { Knex } from 'knex';
 import pg from 'pg';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const accountCount = Number(process.env.BENCH_ACCOUNTS ?? 1000);
+/** Reads a positive integer setting, or stops with a message naming the variable. */
+function setting(variable: string, fallback: number, max: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || value < 1 || value > max) throw new ConfigError(variable, `must be an integer from 1 to ${max}, not "${raw}"`);
+  return value;
+}
+
+interface Settings {
+  seconds: number;
+  concurrency: number;
+  accountCount: number;
+}
+
+function readSettings(): Settings {
+  return {
+    seconds: setting('BENCH_SECONDS', 5, 3600),
+    concurrency: setting('BENCH_CONCURRENCY', 16, 500),
+    accountCount: setting('BENCH_ACCOUNTS', 1000, 1_000_000),
+  };
+}
 
 interface Result {
   scenario: string;
@@ -32,7 +51,11 @@ interface Result {
 }
 
 /** Runs `operation` from `concurrency` loops for `seconds`; counts completions and latencies. */
-async function measure(scenario: string, operation: (worker: number, iteration: number) => Promise<unknown>): Promise<Result> {
+async function measure(
+  { seconds, concurrency }: Settings,
+  scenario: string,
+  operation: (worker: number, iteration: number) => Promise<unknown>,
+): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -54,7 +77,7 @@ async function measure(scenario: string, operation: (worker: number, iteration: 
   return { scenario, operations: latencies.length, errors, perSecond: Math.round(latencies.length / elapsedS), p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
-async function prepare(db: Knex): Promise<Account[]> {
+async function prepare(db: Knex, accountCount: number): Promise<Account[]> {
   await migrateLedger(db);
   const accounts: Account[] = [];
   for (let start = 0; start < accountCount; start += 50) {
@@ -67,8 +90,9 @@ async function prepare(db: Knex): Promise<Account[]> {
   return accounts;
 }
 
-async function run(db: Knex, serverVersion: string): Promise<void> {
-  const accounts = await prepare(db);
+async function run(db: Knex, settings: Settings, serverVersion: string): Promise<void> {
+  const { seconds, concurrency, accountCount } = settings;
+  const accounts = await prepare(db, accountCount);
   const pick = (): Account => accounts[Math.floor(Math.random() * accounts.length)] as Account;
   const distinctPair = (): [Account, Account] => {
     const source = pick();
@@ -79,24 +103,24 @@ async function run(db: Knex, serverVersion: string): Promise<void> {
   const [hotA, hotB] = [accounts[0] as Account, accounts[1] as Account];
   const runId = randomBytes(4).toString('hex');
   const results: Result[] = [];
-  results.push(await measure('reference: SELECT 1', () => db.raw('SELECT 1')));
-  results.push(await measure('reference: 1-row UPDATE transaction', (worker) => db.transaction((trx) =>
+  results.push(await measure(settings, 'reference: SELECT 1', () => db.raw('SELECT 1')));
+  results.push(await measure(settings, 'reference: 1-row UPDATE transaction', (worker) => db.transaction((trx) =>
     trx.raw('UPDATE ledger.accounts SET name = name WHERE id = ?', [(accounts[worker] as Account).id]))));
-  results.push(await measure('transfer, random accounts', () => {
+  results.push(await measure(settings, 'transfer, random accounts', () => {
     const [source, destination] = distinctPair();
     return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' });
   }));
-  results.push(await measure('transfer + idempotency key', (worker, iteration) => {
+  results.push(await measure(settings, 'transfer + idempotency key', (worker, iteration) => {
     const [source, destination] = distinctPair();
     return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' },
       { clientId: 'bench', idempotencyKey: `${runId}-${worker}-${iteration}` });
   }));
-  results.push(await measure('transfer, one hot pair both ways', (worker) => {
+  results.push(await measure(settings, 'transfer, one hot pair both ways', (worker) => {
     const [source, destination] = worker % 2 === 0 ? [hotA, hotB] : [hotB, hotA];
     return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' });
   }));
-  results.push(await measure('balance read', () => getBalance(db, pick().id)));
-  results.push(await measure('history page (20 rows)', () => listPostings(db, { accountId: hotA.id, limit: 20 })));
+  results.push(await measure(settings, 'balance read', () => getBalance(db, pick().id)));
+  results.push(await measure(settings, 'history page (20 rows)', () => listPostings(db, { accountId: hotA.id, limit: 20 })));
 
   const reference = results[1]?.perSecond ?? 1;
   console.log(`\n${seconds} s per scenario, ${concurrency} concurrent, ${accountCount} accounts; PostgreSQL ${serverVersion}, Node ${process.version}, ${cpus().length} cores`);
@@ -109,10 +133,12 @@ async function run(db: Knex, serverVersion: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({
+  const settings = readSettings();
+  const source = resolveDatabaseUrl(process.env);
+  const embedded = source.kind === 'url' ? undefined : await startEmbeddedPostgres({
     dataDir: join(repoRoot, '.data', 'postgres-bench'), port: 54349, database: 'postgres',
   });
-  const serverUrl = process.env.DATABASE_URL ?? (embedded?.adminUrl as string);
+  const serverUrl = source.kind === 'url' ? source.url : (embedded?.adminUrl as string);
   const scratch = `payapi_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -120,9 +146,9 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(scratch)} TEMPLATE template0`);
   const url = new URL(serverUrl);
   url.pathname = `/${scratch}`;
-  const db = createDatabase({ url: url.toString(), poolMax: concurrency, applicationName: 'payapi-bench' });
+  const db = createDatabase({ url: url.toString(), poolMax: settings.concurrency, applicationName: 'payapi-bench' });
   try {
-    await run(db, version);
+    await run(db, settings, version);
   } finally {
     await db.destroy();
     await admin.query(`DROP DATABASE ${pg.escapeIdentifier(scratch)} WITH (FORCE)`);
@@ -132,6 +158,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
   process.exit(1);
 });

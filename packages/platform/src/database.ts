@@ -16,6 +16,20 @@ export interface DatabaseOptions {
 }
 
 /**
+ * knex prints its notices with console.log, on stdout, which belongs to program output (the CLI's
+ * JSON): send them to stderr instead. A failure to connect is not printed: it reaches the caller as
+ * the query's error, which says it better.
+ */
+const KNEX_LOG = {
+  warn: (message: unknown): void => {
+    if (!String(message).startsWith('Acquire connection error')) process.stderr.write(`knex: ${String(message)}\n`);
+  },
+  error: (message: unknown): void => void process.stderr.write(`knex: ${String(message)}\n`),
+  deprecate: (message: unknown): void => void process.stderr.write(`knex: ${String(message)}\n`),
+  debug: (): void => undefined,
+};
+
+/**
  * Creates a knex instance on PostgreSQL (driver `pg`). Connections are opened lazily, so this
  * never fails for an unreachable server; the first query does.
  *
@@ -34,5 +48,6 @@ export function createDatabase(options: DatabaseOptions): Knex {
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+    log: KNEX_LOG,
   });
 }

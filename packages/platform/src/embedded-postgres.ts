@@ -97,18 +97,45 @@ async function prepareDataDir(dataDir: string): Promise<boolean> {
   return true;
 }
 
-/** Shuts down a server that still runs on this data folder after its parent process died. */
+/**
+ * Shuts down a server that still runs on this data folder after the process that started it died
+ * (its parent is gone: it was re-parented). A server whose starter is alive belongs to another
+ * running instance (a second `pnpm start`, a parallel test run): that is refused, never stopped.
+ */
 async function stopOrphanedServer(dataDir: string): Promise<void> {
   const pidFile = `${dataDir}/postmaster.pid`;
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isPostgresProcess(pid)) return;
+  const starter = parentPid(pid);
+  if (starter !== undefined && starter !== 1 && isNodeProcess(starter)) {
+    throw new Error(`the PostgreSQL on ${dataDir} is in use by another running process (node pid ${starter}): stop that one first`);
+  }
   process.kill(pid, 'SIGINT');
   for (let waitedMs = 0; waitedMs < 15_000; waitedMs += 100) {
     if (!isPostgresProcess(pid)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`an earlier PostgreSQL (pid ${pid}) on ${dataDir} did not stop within 15 s`);
+}
+
+/** The parent pid from /proc/PID/stat (the field after the parenthesised command name). */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isNodeProcess(pid: number): boolean {
+  try {
+    return /(^|\/)node$/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    return false;
+  }
 }
 
 function isPostgresProcess(pid: number): boolean {

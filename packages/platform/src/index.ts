@@ -1,5 +1,6 @@
 export { ConfigError } from './config-error.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
+export { describeConnectionError } from './database-error.ts';
 export { createDatabase } from './database.ts';
 export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';

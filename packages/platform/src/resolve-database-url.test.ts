@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { ConfigError } from './config-error.ts';
+import { describeConnectionError } from './database-error.ts';
 import { redactDatabaseUrl } from './database-url.ts';
 import { resolveDatabaseUrl } from './resolve-database-url.ts';
 
@@ -27,5 +28,20 @@ describe('resolveDatabaseUrl', () => {
   test('redacts the password when a URL is shown', () => {
     expect(redactDatabaseUrl('postgres://app:s3cret@db:5432/payapi')).toBe('postgres://app:***@db:5432/payapi');
     expect(redactDatabaseUrl('postgres://db:5432/payapi')).toBe('postgres://db:5432/payapi');
+  });
+});
+
+describe('describeConnectionError', () => {
+  test('names the redacted URL and the reason for connection failures', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(describeConnectionError(refused, 'postgres://app:s3cret@db:1/payapi'))
+      .toBe('cannot use the database at postgres://app:***@db:1/payapi: nothing is listening there (ECONNREFUSED)');
+    expect(describeConnectionError({ code: '3D000' }, 'postgres://db/x')).toMatch(/database does not exist/);
+  });
+
+  test('leaves other errors alone', () => {
+    expect(describeConnectionError(new Error('boom'), 'postgres://db/x')).toBeUndefined();
+    expect(describeConnectionError({ code: '23505' }, 'postgres://db/x')).toBeUndefined();
+    expect(describeConnectionError({ code: 'toString' }, 'postgres://db/x')).toBeUndefined();
   });
 });
