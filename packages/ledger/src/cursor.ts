@@ -1,5 +1,6 @@
 import { LedgerError } from './errors.ts';
 import { isId } from './ids.ts';
+import { toUtcMicros } from './timestamps.ts';
 
 /** A position in an account's history: the last row of the page before. */
 export interface HistoryPosition {
@@ -33,5 +34,15 @@ export function decodeCursor(cursor: unknown): HistoryPosition {
   if (typeof decoded !== 'object' || decoded === null) throw invalid;
   const { v, t, p } = decoded as Record<string, unknown>;
   if (v !== 1 || typeof t !== 'string' || !BOOKED_AT_SHAPE.test(t) || !isId('pst', p)) throw invalid;
+  // The shape alone lets through impossible instants (Feb 30, hour 99): the canonical form must read back as itself.
+  if (!isCanonicalInstant(t)) throw invalid;
   return { bookedAt: t, postingId: p };
+}
+
+function isCanonicalInstant(value: string): boolean {
+  try {
+    return toUtcMicros('cursor', value) === value;
+  } catch {
+    return false;
+  }
 }

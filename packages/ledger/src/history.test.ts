@@ -112,6 +112,20 @@ describe('history pagination', () => {
     expect((await listPostings(database.db, { accountId: destination.id, to: oneMicroLater })).data).toHaveLength(1);
   });
 
+  test('accepts every RFC 3339 offset, including those beyond PostgreSQL\'s own +-15:59, and leap seconds', async () => {
+    const account = await openTestAccount(database.db, 'CNY', 1_000n);
+    for (const from of ['2026-01-01T00:00:00+16:00', '2026-01-01T00:00:00-23:59', '0001-01-01T23:59:00+23:59', '2016-12-31T23:59:60.999999999Z']) {
+      expect((await listPostings(database.db, { accountId: account.id, from })).data).toHaveLength(1);
+    }
+    expect((await listPostings(database.db, { accountId: account.id, to: '0001-01-01T00:00:00-23:59' })).data).toHaveLength(0);
+  });
+
+  test('a funding (system) account has no readable history', async () => {
+    await openTestAccount(database.db, 'HKD', 5_000n);
+    const { rows } = await database.db.raw<{ rows: Array<{ id: string }> }>(`SELECT id FROM ledger.accounts WHERE type = 'funding' AND currency = 'HKD'`);
+    await expect(listPostings(database.db, { accountId: rows[0]?.id as string })).rejects.toMatchObject({ code: 'account_not_found' });
+  });
+
   test('refuses bad limits, timestamps and cursors with typed errors', async () => {
     const account = await openTestAccount(database.db, 'CNY', 1_000n);
     for (const limit of [0, 101, 1.5, Number.NaN, -1]) {
@@ -126,6 +140,12 @@ describe('history pagination', () => {
     for (const cursor of ['not a cursor', 'e30', forged, 'A'.repeat(500), Buffer.from('[1,2]').toString('base64url')]) {
       await expect(listPostings(database.db, { accountId: account.id, cursor })).rejects.toMatchObject({ code: 'invalid_cursor' });
     }
+    for (const t of ['2026-02-30T00:00:00.000000Z', '0000-01-01T00:00:00.000000Z', '2026-13-01T00:00:00.000000Z', '2026-01-01T99:00:00.000000Z']) {
+      const impossible = Buffer.from(JSON.stringify({ v: 1, t, p: `pst_${'0'.repeat(32)}` })).toString('base64url');
+      await expect(listPostings(database.db, { accountId: account.id, cursor: impossible })).rejects.toMatchObject({ code: 'invalid_cursor' });
+    }
+    await expect(listPostings(database.db, { accountId: account.id, from: '2026-11-29T00:00:00.0000011Z', to: '2026-11-29T00:00:00.000001Z' }))
+      .rejects.toMatchObject({ code: 'invalid_request' });
     const wellFormed = encodeCursor({ bookedAt: '2999-01-01T00:00:00.000000Z', postingId: `pst_${'0'.repeat(32)}` });
     expect((await listPostings(database.db, { accountId: account.id, cursor: wellFormed })).data).toHaveLength(1);
     await expect(listPostings(database.db, { accountId: `acc_${'0'.repeat(32)}` })).rejects.toMatchObject({ code: 'account_not_found' });

@@ -5,7 +5,7 @@ import { isId } from './ids.ts';
 import { toPosting } from './rows.ts';
 import type { PostingRow } from './rows.ts';
 import { rfc3339 } from './sql.ts';
-import { checkRfc3339 } from './timestamps.ts';
+import { toUtcMicros } from './timestamps.ts';
 import type { Posting } from './types.ts';
 
 /** Page sizes: 1 to 100 rows, 20 when not given. */
@@ -46,18 +46,22 @@ export async function listPostings(db: Knex, query: HistoryQuery): Promise<Histo
     throw new LedgerError('invalid_request', `limit must be an integer from 1 to ${HISTORY_LIMIT_MAX}`);
   }
   if (!isId('acc', query.accountId)) throw new LedgerError('account_not_found', 'account not found');
-  const conditions = ['p.account_id = ?'];
+  // Funding (system) accounts have no history to show: as if absent.
+  const conditions = [`p.account_id = ?`, `EXISTS (SELECT 1 FROM ledger.accounts a WHERE a.id = p.account_id AND a.type <> 'funding')`];
   const bindings: Array<string | number> = [query.accountId];
-  if (query.from !== undefined) {
-    conditions.push('p.booked_at >= ?::timestamptz');
-    bindings.push(checkRfc3339('from', query.from));
-  }
-  if (query.to !== undefined) {
-    conditions.push('p.booked_at < ?::timestamptz');
-    bindings.push(checkRfc3339('to', query.to));
-  }
-  if (query.from !== undefined && query.to !== undefined && Date.parse(query.from) > Date.parse(query.to)) {
+  const from = query.from === undefined ? undefined : toUtcMicros('from', query.from);
+  const to = query.to === undefined ? undefined : toUtcMicros('to', query.to);
+  // Same fixed-width UTC form on both sides: text order is time order.
+  if (from !== undefined && to !== undefined && from > to) {
     throw new LedgerError('invalid_request', 'from must not be later than to');
+  }
+  if (from !== undefined) {
+    conditions.push('p.booked_at >= ?::timestamptz');
+    bindings.push(from);
+  }
+  if (to !== undefined) {
+    conditions.push('p.booked_at < ?::timestamptz');
+    bindings.push(to);
   }
   if (query.cursor !== undefined && query.cursor !== null) {
     const position = decodeCursor(query.cursor);
