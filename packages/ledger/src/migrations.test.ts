@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createDatabase } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { migrateLedger, rollbackLedger } from './migrations.ts';
@@ -43,13 +44,20 @@ describe('ledger migrations', () => {
     expect(account.balanceMinor).toBe(2500n);
   });
 
-  test('concurrent migrations from several processes apply each migration once', async () => {
+  test('8 processes migrating an empty database at once: one applies the migration, the others find nothing to do', async () => {
     await rollbackLedger(database.db);
-    const results = await Promise.all([migrateLedger(database.db), migrateLedger(database.db), migrateLedger(database.db)].map(
-      (run) => run.catch((error: unknown) => (error instanceof Error ? error.message : String(error))),
-    ));
-    const applied = results.filter((result) => Array.isArray(result) && result.length === 1);
-    expect(applied).toHaveLength(1);
+    await database.db.raw('DROP SCHEMA ledger CASCADE');
+    const processes = Array.from({ length: 8 }, () => createDatabase({ url: database.url, poolMax: 2 }));
+    try {
+      const results = await Promise.all(processes.map((db) => migrateLedger(db)));
+      expect(results.filter((applied) => applied.length === 1)).toHaveLength(1);
+      expect(results.filter((applied) => applied.length === 0)).toHaveLength(7);
+    } finally {
+      await Promise.all(processes.map((db) => db.destroy()));
+    }
     expect(await ledgerTables()).toEqual(LEDGER_TABLES);
+    const { rows } = await database.db.raw<{ rows: unknown[] }>('SELECT * FROM ledger.knex_migrations_lock');
+    expect(rows).toHaveLength(1);
+    expect(await migrateLedger(database.db)).toEqual([]);
   });
 });
