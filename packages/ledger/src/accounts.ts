@@ -8,7 +8,7 @@ import { ACCOUNT_COLUMNS, toAccount } from './rows.ts';
 import type { AccountRow } from './rows.ts';
 import { rfc3339 } from './sql.ts';
 import type { Account, Rfc3339 } from './types.ts';
-import { checkShortText } from './validate.ts';
+import { checkShortText, isSafeText } from './validate.ts';
 
 /** Input of {@link openAccount}. */
 export interface OpenAccountInput {
@@ -42,8 +42,13 @@ const OPENING_BALANCE_DESCRIPTION = 'Opening balance';
  * the currency's funding account (created on first use, overdraft allowed), in the same
  * transaction: double entry holds from the first posting.
  *
+ * The funding account's balance is the negative of all money ever issued in its currency, so
+ * the total issued per currency is bounded by PostgreSQL's bigint (about 9.2e18 minor units, i.e.
+ * 9.2e16 CNY or 9.2e15 KWD); past that, opening balances fail with `balance_out_of_range`.
+ *
  * @returns the new account with its balance
- * @throws {LedgerError} `invalid_request` (owner, name, type), `unsupported_currency`, `invalid_amount`
+ * @throws {LedgerError} `invalid_request` (owner, name, type), `unsupported_currency`,
+ *   `invalid_amount`, `balance_out_of_range`
  */
 export async function openAccount(db: Knex, input: OpenAccountInput): Promise<Account> {
   const ownerSubject = checkShortText('owner subject', input.ownerSubject);
@@ -86,8 +91,12 @@ export async function getAccount(db: Knex, accountId: string): Promise<Account> 
   return readAccount(db, accountId);
 }
 
-/** @returns the accounts owned by `ownerSubject`, oldest first (empty when none) */
+/**
+ * @returns the accounts owned by `ownerSubject`, oldest first (empty when none)
+ * @throws {LedgerError} `invalid_request` when `ownerSubject` is not 1 to 255 safe characters
+ */
 export async function listAccounts(db: Knex, ownerSubject: string): Promise<Account[]> {
+  checkShortText('owner subject', ownerSubject);
   const { rows } = await db.raw<{ rows: AccountRow[] }>(
     `SELECT ${ACCOUNT_COLUMNS} FROM ledger.accounts WHERE owner_subject = ? ORDER BY created_at, id`,
     [ownerSubject],
@@ -138,9 +147,11 @@ async function ensureFundingAccount(trx: Knex.Transaction, currency: string): Pr
   return row.id;
 }
 
+/** A name must show something: at least one letter or digit, not only spaces or invisible characters. */
 function checkAccountName(name: unknown): string {
-  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 100 || /\p{Cc}/u.test(name)) {
-    throw new LedgerError('invalid_request', 'account name must be 1 to 100 characters without control characters');
+  if (typeof name !== 'string' || name.length > 100 || !isSafeText(name) || !/[\p{L}\p{N}]/u.test(name)) {
+    throw new LedgerError('invalid_request',
+      'account name must be 1 to 100 characters with at least one letter or digit, and no control characters or unpaired surrogates');
   }
   return name;
 }

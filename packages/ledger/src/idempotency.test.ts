@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createDatabase } from '@payapi/platform';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { getAccount } from './accounts.ts';
 import { LedgerError } from './errors.ts';
@@ -136,5 +137,23 @@ describe('idempotent transfers', () => {
     expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(4);
     expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(2);
     expect(await purgeExpiredIdempotencyRecords(database.db, 4)).toBe(0);
+  });
+
+  test('a transfer that times out waiting for a lock is ledger_busy and leaves its key free for the retry', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 300n, currency: 'CNY' };
+    const impatient = createDatabase({ url: database.url, statementTimeoutMs: 300 });
+    const holder = await database.db.transaction();
+    try {
+      await holder.raw(`SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE`, [destination.id]);
+      await expect(transfer(impatient, request, { clientId: 'client-a', idempotencyKey: 'k-timeout' }))
+        .rejects.toMatchObject({ code: 'ledger_busy' });
+    } finally {
+      await holder.rollback();
+      await impatient.destroy();
+    }
+    const retried = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-timeout' });
+    expect(retried.replayed).toBe(false);
+    expect(await transfersFrom(source.id)).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createDatabase } from '@payapi/platform';
 import type { TestDatabase } from '@payapi/platform/testing';
 import type { Knex } from 'knex';
 import { LedgerError } from './errors.ts';
@@ -65,5 +66,37 @@ describe('withTransactionRetry', () => {
       await trx.raw('SELECT 1/0');
     })).rejects.toThrow(/division by zero/);
     expect(attempts).toBe(1);
+  });
+
+  test('a lock wait that times out is ledger_busy, not retried and not a raw database error', async () => {
+    const holder = database.db.transaction();
+    const trx = await holder;
+    await trx.raw(`SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE`, [account.id]);
+    let attempts = 0;
+    try {
+      await expect(withTransactionRetry(database.db, async (inner) => {
+        attempts += 1;
+        await inner.raw(`SET LOCAL lock_timeout = '100ms'`);
+        await inner.raw(`SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE`, [account.id]);
+      })).rejects.toMatchObject({ code: 'ledger_busy' });
+      expect(attempts).toBe(1);
+    } finally {
+      await trx.rollback();
+    }
+  });
+
+  test('a statement timeout and a pool with no free connection are ledger_busy too', async () => {
+    const slow = createDatabase({ url: database.url, statementTimeoutMs: 100, poolMax: 1, acquireTimeoutMs: 200 });
+    try {
+      await expect(withTransactionRetry(slow, (trx) => trx.raw('SELECT pg_sleep(2)'))).rejects.toMatchObject({ code: 'ledger_busy' });
+      const occupied = await slow.transaction();
+      try {
+        await expect(withTransactionRetry(slow, (trx) => trx.raw('SELECT 1'))).rejects.toMatchObject({ code: 'ledger_busy' });
+      } finally {
+        await occupied.rollback();
+      }
+    } finally {
+      await slow.destroy();
+    }
   });
 });

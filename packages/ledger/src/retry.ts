@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { LedgerError } from './errors.ts';
-import { RETRYABLE_SQLSTATES, sqlState } from './sql.ts';
+import { RETRYABLE_SQLSTATES, TIMEOUT_SQLSTATES, sqlState } from './sql.ts';
 
 /** Options for {@link withTransactionRetry}. */
 export interface RetryOptions {
@@ -19,7 +19,10 @@ export interface RetryOptions {
  * `work` must therefore have no effect outside the transaction.
  *
  * @returns what `work` returns, from the attempt that committed
- * @throws {LedgerError} `ledger_busy` when every attempt was aborted that way
+ * A wait that ran out (statement or lock timeout, or no pooled connection free within the acquire
+ * timeout) is not retried: it is reported as `ledger_busy` too, never as a raw database error.
+ *
+ * @throws {LedgerError} `ledger_busy` when every attempt was aborted that way, or on a timeout
  * @throws whatever `work` throws otherwise (the transaction is rolled back)
  */
 export async function withTransactionRetry<T>(
@@ -35,6 +38,9 @@ export async function withTransactionRetry<T>(
       return await db.transaction(work, config);
     } catch (error) {
       const state = sqlState(error);
+      if ((state !== undefined && TIMEOUT_SQLSTATES.has(state)) || isPoolTimeout(error)) {
+        throw new LedgerError('ledger_busy', 'the ledger is busy (a wait for a lock or a connection timed out); retry later');
+      }
       if (state === undefined || !RETRYABLE_SQLSTATES.has(state)) throw error;
       if (attempt >= attemptsMax) {
         throw new LedgerError('ledger_busy', `the ledger is busy (${attempt} attempts aborted by concurrent transfers); retry later`);
@@ -43,4 +49,9 @@ export async function withTransactionRetry<T>(
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
     }
   }
+}
+
+/** knex's KnexTimeoutError: no pooled connection became free within `acquireConnectionTimeout`. */
+function isPoolTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'KnexTimeoutError';
 }

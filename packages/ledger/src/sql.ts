@@ -10,6 +10,12 @@ export function rfc3339(column: string): string {
 /** SQLSTATEs worth retrying the whole transaction for: serialization_failure, deadlock_detected. */
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
 
+/**
+ * Waits that ran out: query_canceled (57014, raised by statement_timeout) and lock_not_available
+ * (55P03, lock_timeout). The work was rolled back; retrying at once would most likely wait again.
+ */
+export const TIMEOUT_SQLSTATES: ReadonlySet<string> = new Set(['57014', '55P03']);
+
 /** SQLSTATE numeric_value_out_of_range: a bigint balance overflowed. */
 export const NUMERIC_OUT_OF_RANGE = '22003';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { getAccount, getBalance } from './accounts.ts';
+import { getAccount, getBalance, listAccounts, openAccount } from './accounts.ts';
 import { LedgerError } from './errors.ts';
 import { listPostings } from './history.ts';
 import { auditLedger } from './audit.ts';
@@ -91,6 +91,11 @@ describe('transfer', () => {
     expect((await refusal({ sourceAccountId: account.id, destinationAccountId: other.id, amountMinor: 1n, currency: 'XXX' })).code).toBe('unsupported_currency');
     expect((await refusal({ sourceAccountId: account.id, destinationAccountId: other.id, amountMinor: 1n, currency: 'CNY', description: 'x'.repeat(141) })).code).toBe('invalid_request');
     expect((await refusal({ sourceAccountId: account.id, destinationAccountId: other.id, amountMinor: 1n, currency: 'CNY', description: 'a\u0000b' })).code).toBe('invalid_request');
+    for (const description of ['pay \ud800 x', 'Refund \u202egnp.exe', 'x\u2066y', '\udc00']) {
+      expect((await refusal({ sourceAccountId: account.id, destinationAccountId: other.id, amountMinor: 1n, currency: 'CNY', description })).code).toBe('invalid_request');
+    }
+    await expect(transfer(database.db, { sourceAccountId: account.id, destinationAccountId: other.id, amountMinor: 1n, currency: 'CNY' },
+      { clientId: 'partner\ud800', idempotencyKey: 'k' })).rejects.toMatchObject({ code: 'invalid_request' });
     expect((await getAccount(database.db, account.id)).balanceMinor).toBe(10_000n);
   });
 
@@ -154,4 +159,19 @@ describe('transfer under concurrency', () => {
       `SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`);
     return Number(rows[0]?.deadlocks);
   }
+});
+
+describe('account opening and listing refuse text that would be stored as something else', () => {
+  test('names that show nothing, and owner subjects with unpaired surrogates or NUL bytes', async () => {
+    for (const name of ['\u200b', '\ufeff\u2800', '   ', 'Savings\u202e', 'a\ud800', 'x'.repeat(101)]) {
+      await expect(openAccount(database.db, { ownerSubject: 'sub-1', name, type: 'current', currency: 'CNY' }))
+        .rejects.toMatchObject({ code: 'invalid_request' });
+    }
+    await expect(openAccount(database.db, { ownerSubject: 'sub\ud800', name: 'Ok', type: 'current', currency: 'CNY' }))
+      .rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(listAccounts(database.db, 'x\u0000y')).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(listAccounts(database.db, 'sub\udbff')).rejects.toMatchObject({ code: 'invalid_request' });
+    const emoji = await openAccount(database.db, { ownerSubject: 'sub-emoji', name: '\u{1F468}\u200D\u{1F469} Family 家庭', type: 'savings', currency: 'CNY' });
+    expect((await listAccounts(database.db, 'sub-emoji')).map((account) => account.name)).toEqual([emoji.name]);
+  });
 });

@@ -7,7 +7,18 @@ import type { TransferRequest } from './types.ts';
 /** Longest transfer description, in characters (UTF-16 code units), as in ISO 20022 remittance info. */
 export const DESCRIPTION_LENGTH_MAX = 140;
 
-const CONTROL_CHARACTERS = /\p{Cc}/u;
+/**
+ * Characters refused in every text field: control characters (C0, DEL, C1) and the bidirectional
+ * overrides and isolates that can make a description or name display as something else
+ * (Trojan Source, CVE-2021-42574). Lone UTF-16 surrogates are refused separately: the driver would
+ * silently turn them into U+FFFD, so two different strings could be stored as one.
+ */
+const FORBIDDEN_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** True when `text` is well-formed UTF-16 and has none of {@link FORBIDDEN_CHARACTERS}. */
+export function isSafeText(text: string): boolean {
+  return text.isWellFormed() && !FORBIDDEN_CHARACTERS.test(text);
+}
 
 /** A transfer request after {@link checkTransferRequest}: every field present and normalised. */
 export interface CheckedTransferRequest {
@@ -55,7 +66,7 @@ export function checkTransferRequest(request: TransferRequest): CheckedTransferR
 /**
  * @returns the description, or null when absent
  * @throws {LedgerError} `invalid_request` when it is not a string, is longer than 140 characters,
- *   or contains control characters
+ *   or is not {@link isSafeText}
  */
 export function checkDescription(description: unknown): string | null {
   if (description === undefined || description === null) return null;
@@ -63,21 +74,21 @@ export function checkDescription(description: unknown): string | null {
   if (description.length > DESCRIPTION_LENGTH_MAX) {
     throw new LedgerError('invalid_request', `description is longer than ${DESCRIPTION_LENGTH_MAX} characters`);
   }
-  if (CONTROL_CHARACTERS.test(description)) {
-    throw new LedgerError('invalid_request', 'description must not contain control characters');
+  if (!isSafeText(description)) {
+    throw new LedgerError('invalid_request', 'description must not contain control or bidirectional-override characters or unpaired surrogates');
   }
   return description;
 }
 
 /**
  * Checks a short identifier-like text field (client id, owner subject): a string of 1 to 255
- * characters without control characters.
+ * characters that is {@link isSafeText}.
  *
  * @throws {LedgerError} `invalid_request` naming the field
  */
 export function checkShortText(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length < 1 || value.length > 255 || CONTROL_CHARACTERS.test(value)) {
-    throw new LedgerError('invalid_request', `${field} must be 1 to 255 characters without control characters`);
+  if (typeof value !== 'string' || value.length < 1 || value.length > 255 || !isSafeText(value)) {
+    throw new LedgerError('invalid_request', `${field} must be 1 to 255 characters without control characters or unpaired surrogates`);
   }
   return value;
 }
