@@ -6,6 +6,8 @@ export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';
 export { repoRoot } from './repo-root.ts';
+export { migrateSchema, rollbackSchema } from './migrations.ts';
+export type { NamedMigration, SchemaMigrations } from './migrations.ts';
 export { DEMO_POSTGRES } from './demo-database.ts';
 export { resolveDatabaseUrl } from './resolve-database-url.ts';
 export type { DatabaseSource } from './resolve-database-url.ts';
