@@ -1,0 +1,32 @@
+import { migrateSchema, rollbackSchema } from '@payapi/platform';
+import type { SchemaMigrations } from '@payapi/platform';
+import type { Knex } from 'knex';
+import * as oidcStore from '../migrations/20261129_01_oidc_store.ts';
+import * as users from '../migrations/20261129_02_users.ts';
+import * as keysAndTokens from '../migrations/20261129_03_keys_and_tokens.ts';
+
+/** The authorization server's schema and migrations, in order. Append new ones; never edit a shipped one. */
+const AUTH_SCHEMA: SchemaMigrations = {
+  schemaName: 'auth',
+  migrations: [
+    { name: '20261129_01_oidc_store', migration: oidcStore },
+    { name: '20261129_02_users', migration: users },
+    { name: '20261129_03_keys_and_tokens', migration: keysAndTokens },
+  ],
+  lockKey: 0x61757468, // "auth" in ASCII
+};
+
+/**
+ * Brings schema `auth` to the newest version; safe to run from several processes at once
+ * (see `migrateSchema`). The knex pool needs at least 2 connections.
+ *
+ * @returns the names of the migrations applied now (empty when already up to date)
+ */
+export async function migrateAuth(db: Knex): Promise<string[]> {
+  return migrateSchema(db, AUTH_SCHEMA);
+}
+
+/** Undoes every applied auth migration (all its data is lost): for tests and development. */
+export async function rollbackAuth(db: Knex): Promise<string[]> {
+  return rollbackSchema(db, AUTH_SCHEMA);
+}
