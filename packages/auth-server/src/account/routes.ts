@@ -1,0 +1,122 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { listAccounts } from '@payapi/ledger';
+import type { Knex } from 'knex';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AuthServerConfig } from '../config.ts';
+import { listActiveGrants } from '../consent/grant-accounts.ts';
+import { revokeGrant } from '../tokens/revoke-grant.ts';
+import type { LoginThrottle } from '../users/index.ts';
+import { getUserBySub, usernameKey, verifyLogin } from '../users/index.ts';
+import { renderErrorPage, renderPage } from '../views/render.ts';
+
+const SESSION_COOKIE = 'payapi.account';
+/** The connected-apps session lasts 15 minutes: it can revoke access, so it is kept short. */
+const SESSION_SECONDS = 15 * 60;
+const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+/**
+ * `/account/apps`: a signed-in user sees the apps holding a grant on their accounts (name, scopes,
+ * accounts, since when) and revokes each (contract: "Connected apps"). Its own short session: a
+ * cookie signed with the configured cookie keys holding `sub` and an expiry. Every form carries a
+ * CSRF token (HMAC of the session under the cookie key) on top of SameSite=Lax.
+ */
+export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrottle, config: AuthServerConfig): Router {
+  const router = new Router();
+  const csrfKey = config.cookieKeys[0] as string;
+
+  router.get('/account/apps', async (ctx) => {
+    const session = readSession(ctx);
+    const user = session ? await getUserBySub(db, session.sub) : undefined;
+    if (!session || !user) {
+      renderPage(ctx, 'login', { action: '/account/login', clientName: null, error: null, username: '', csrfToken: null });
+      return;
+    }
+    const accounts = new Map((await listAccounts(db, user.sub)).map((account) => [account.id, account.name]));
+    const grants = await listActiveGrants(db, user.sub);
+    const apps = await Promise.all(grants.map(async (grant) => ({
+      grantId: grant.grantId,
+      clientName: (await provider.Client.find(grant.clientId))?.clientName ?? grant.clientId,
+      scopes: grant.scope.split(' ').filter(Boolean),
+      accounts: grant.accountIds.map((id) => accounts.get(id) ?? id),
+      since: grant.createdAt,
+    })));
+    renderPage(ctx, 'apps', { username: user.username, apps, csrfToken: csrfToken(csrfKey, session.value) });
+  });
+
+  router.post('/account/login', parseForm, async (ctx) => {
+    const form = ctx.request.body as Record<string, unknown>;
+    const username = typeof form.username === 'string' ? form.username.slice(0, 64) : '';
+    const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
+    const page = { action: '/account/login', clientName: null, username, csrfToken: null };
+    const key = usernameKey(username);
+    const verdict = await throttle.check(key, ctx.ip);
+    if (!verdict.allowed) {
+      renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
+      return;
+    }
+    const user = await verifyLogin(db, username, password);
+    if (!user) {
+      renderPage(ctx, 'login', { ...page, error: 'Invalid username or password' }, 401);
+      return;
+    }
+    await throttle.recordSuccess(key, ctx.ip);
+    const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+    ctx.cookies.set(SESSION_COOKIE, `${user.sub}.${expires}`, {
+      signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: SESSION_SECONDS * 1000, path: '/account',
+    });
+    ctx.status = 303;
+    ctx.redirect('/account/apps');
+  });
+
+  router.post('/account/apps/:grantId/revoke', parseForm, async (ctx) => {
+    const session = requireSessionWithCsrf(ctx);
+    if (!session) return;
+    const grantId = String(ctx.params.grantId);
+    const owned = (await listActiveGrants(db, session.sub)).some((grant) => grant.grantId === grantId);
+    if (owned) await revokeGrant(provider, db, grantId);
+    ctx.status = 303;
+    ctx.redirect('/account/apps');
+  });
+
+  router.post('/account/logout', parseForm, async (ctx) => {
+    if (!requireSessionWithCsrf(ctx)) return;
+    ctx.cookies.set(SESSION_COOKIE, null, { path: '/account' });
+    ctx.status = 303;
+    ctx.redirect('/account/apps');
+  });
+
+  function requireSessionWithCsrf(ctx: Context): { sub: string; value: string } | undefined {
+    const session = readSession(ctx);
+    const sent = (ctx.request.body as Record<string, unknown> | undefined)?.csrf;
+    if (!session || typeof sent !== 'string' || !safeEqual(sent, csrfToken(csrfKey, session.value))) {
+      renderErrorPage(ctx, { title: 'Your session has expired', message: 'Sign in again on the connected apps page.', status: 403 });
+      return undefined;
+    }
+    return session;
+  }
+
+  return router;
+}
+
+function readSession(ctx: Context): { sub: string; value: string } | undefined {
+  const value = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+  if (!value) return undefined;
+  const separator = value.lastIndexOf('.');
+  const sub = value.slice(0, separator);
+  const expires = Number(value.slice(separator + 1));
+  if (separator <= 0 || !Number.isInteger(expires) || expires < Date.now() / 1000) return undefined;
+  return { sub, value };
+}
+
+function csrfToken(key: string, sessionValue: string): string {
+  return createHmac('sha256', key).update(`csrf:${sessionValue}`).digest('base64url');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource } from '@payapi/platform';
+
+/** The authorization server's configuration, read and checked once at start. */
+export interface AuthServerConfig {
+  /** `AUTH_ISSUER`: the issuer identifier and public base URL (default `http://localhost:4000`). */
+  issuer: string;
+  /** `PORT`: TCP port to listen on (default: the issuer's port, else 4000). */
+  port: number;
+  /** `RESOURCE_API_URL`: resource indicator (RFC 8707) and `aud` of access tokens (default `http://localhost:4001`). */
+  resourceApiUrl: string;
+  /** `AUTH_COOKIE_KEYS`: comma-separated secrets signing cookies (Keygrip; first signs, all verify). */
+  cookieKeys: string[];
+  /** `AUTH_KEY_ENCRYPTION_SECRET`: encrypts the signing keys' private parts at rest. */
+  keyEncryptionSecret: string;
+  /** `NODE_ENV=production`: no demo defaults. */
+  production: boolean;
+  database: DatabaseSource;
+  /** Access token lifetime, seconds (RFC 9068 tokens; the contract caps it at 300). */
+  accessTokenTtlSeconds: number;
+  /** Warnings about demo defaults in use, to print at start. */
+  warnings: string[];
+}
+
+/** Stable only within this demo setup: production must configure its own (and refuses to start without). */
+const DEMO_KEY_ENCRYPTION_SECRET = 'demo-only-key-encryption-secret-change-me';
+const SECRET_LENGTH_MIN = 32;
+
+/**
+ * Reads the environment into an {@link AuthServerConfig}.
+ *
+ * @throws {ConfigError} naming the variable: malformed URLs; with `NODE_ENV=production`, a missing
+ *   `DATABASE_URL`, `AUTH_COOKIE_KEYS` or `AUTH_KEY_ENCRYPTION_SECRET`, secrets shorter than 32
+ *   characters, or an `http:` issuer other than localhost
+ */
+export function loadAuthServerConfig(env: Readonly<Record<string, string | undefined>>): AuthServerConfig {
+  const production = env.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  const issuer = readUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000');
+  const resourceApiUrl = readUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001');
+  if (production && new URL(issuer).protocol !== 'https:' && !isLocalhost(issuer)) {
+    throw new ConfigError('AUTH_ISSUER', 'must be an https: URL in production (http is allowed for localhost only)');
+  }
+  let cookieKeys = (env.AUTH_COOKIE_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
+  if (cookieKeys.length === 0) {
+    if (production) throw new ConfigError('AUTH_COOKIE_KEYS', 'is required in production (comma-separated secrets of 32+ characters)');
+    cookieKeys = [randomBytes(32).toString('base64url')];
+    warnings.push('AUTH_COOKIE_KEYS is unset: using a random cookie key (sessions end when the server restarts)');
+  }
+  if (cookieKeys.some((key) => key.length < SECRET_LENGTH_MIN)) {
+    throw new ConfigError('AUTH_COOKIE_KEYS', `every key must be at least ${SECRET_LENGTH_MIN} characters`);
+  }
+  let keyEncryptionSecret = env.AUTH_KEY_ENCRYPTION_SECRET ?? '';
+  if (!keyEncryptionSecret) {
+    if (production) throw new ConfigError('AUTH_KEY_ENCRYPTION_SECRET', 'is required in production (32+ characters)');
+    keyEncryptionSecret = DEMO_KEY_ENCRYPTION_SECRET;
+    warnings.push('AUTH_KEY_ENCRYPTION_SECRET is unset: signing keys are encrypted with a demo secret');
+  }
+  if (keyEncryptionSecret.length < SECRET_LENGTH_MIN) {
+    throw new ConfigError('AUTH_KEY_ENCRYPTION_SECRET', `must be at least ${SECRET_LENGTH_MIN} characters`);
+  }
+  if (production && keyEncryptionSecret === DEMO_KEY_ENCRYPTION_SECRET) {
+    throw new ConfigError('AUTH_KEY_ENCRYPTION_SECRET', 'is the demo secret: production needs its own');
+  }
+  return {
+    issuer,
+    port: readPort(env.PORT, issuer),
+    resourceApiUrl,
+    cookieKeys,
+    keyEncryptionSecret,
+    production,
+    database: resolveDatabaseUrl(env),
+    accessTokenTtlSeconds: 300,
+    warnings,
+  };
+}
+
+function readUrl(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `is not a URL: "${value.slice(0, 100)}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be an http: or https: URL');
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(variable, 'must not carry a query, fragment or credentials');
+  return value.replace(/\/+$/, '');
+}
+
+function readPort(value: string | undefined, issuer: string): number {
+  if (value === undefined || value === '') return Number(new URL(issuer).port || 4000);
+  const port = Number(value);
+  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
+  return port;
+}
+
+function isLocalhost(url: string): boolean {
+  const { hostname } = new URL(url);
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

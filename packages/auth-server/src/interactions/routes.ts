@@ -1,0 +1,156 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Knex } from 'knex';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import { listAccounts } from '@payapi/ledger';
+import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-accounts.ts';
+import { ACCOUNT_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
+import type { LoginThrottle } from '../users/index.ts';
+import { usernameKey, verifyLogin } from '../users/index.ts';
+import { renderErrorPage, renderPage } from '../views/render.ts';
+
+/** Form bodies only, small: these routes read a username, a password and a few checkboxes. */
+const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+const INVALID_LOGIN = 'Invalid username or password';
+
+/**
+ * The interaction pages oidc-provider sends the browser to (`/interaction/:uid`): login, then
+ * consent. Server-rendered, no JavaScript. Body parsing happens here only (oidc-provider parses
+ * its own endpoints).
+ */
+export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginThrottle): Router {
+  const router = new Router();
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const client = await provider.Client.find(String(details.params.client_id));
+    const clientName = client?.clientName ?? String(details.params.client_id);
+    if (details.prompt.name === 'login') {
+      renderPage(ctx, 'login', { action: `/interaction/${details.uid}/login`, clientName, error: null, username: '', csrfToken: null });
+      return;
+    }
+    await renderConsent(ctx, details, clientName, null);
+  });
+
+  router.post('/interaction/:uid/login', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this step is not a login');
+    const form = ctx.request.body as Record<string, unknown>;
+    const username = typeof form.username === 'string' ? form.username.slice(0, 64) : '';
+    const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
+    const client = await provider.Client.find(String(details.params.client_id));
+    const page = { action: `/interaction/${details.uid}/login`, clientName: client?.clientName ?? null, username, csrfToken: null };
+    const key = usernameKey(username);
+    const verdict = await throttle.check(key, ctx.ip);
+    if (!verdict.allowed) {
+      renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
+      return;
+    }
+    const user = await verifyLogin(db, username, password);
+    if (!user) {
+      renderPage(ctx, 'login', { ...page, error: INVALID_LOGIN }, 401);
+      return;
+    }
+    await throttle.recordSuccess(key, ctx.ip);
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  });
+
+  router.post('/interaction/:uid/confirm', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.prompt.name !== 'consent' || !details.session?.accountId) throw new errors.InvalidRequest('this step is not a consent');
+    const accountId = details.session.accountId;
+    const clientId = String(details.params.client_id);
+    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const userAccounts = await listAccounts(db, accountId);
+    const chosen = formValues((ctx.request.body as Record<string, unknown>).account_ids);
+    const accountIds = userAccounts.filter((account) => chosen.includes(account.id)).map((account) => account.id);
+    if (requested.some((scope) => ACCOUNT_SCOPES.has(scope)) && accountIds.length === 0) {
+      const client = await provider.Client.find(clientId);
+      await renderConsent(ctx, details, client?.clientName ?? clientId, 'Choose at least one account to share, or Deny.', 400);
+      return;
+    }
+    const grant = details.grantId
+      ? (await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId })
+      : new provider.Grant({ accountId, clientId });
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await saveGrantAccounts(db, { grantId, accountSubject: accountId, clientId, accountIds, scope: requested.join(' ') });
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  });
+
+  router.post('/interaction/:uid/abort', async (ctx) => {
+    await provider.interactionDetails(ctx.req, ctx.res);
+    const result = { error: 'access_denied', error_description: 'The user denied the request' };
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  });
+
+  async function renderConsent(
+    ctx: Context,
+    details: Awaited<ReturnType<Provider['interactionDetails']>>,
+    clientName: string,
+    error: string | null,
+    status = 200,
+  ): Promise<void> {
+    const accountId = details.session?.accountId as string;
+    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const previously = details.grantId ? await consentedAccountIds(db, details.grantId) : [];
+    const accounts = (await listAccounts(db, accountId)).map((account) => ({
+      id: account.id, name: account.name, currency: account.currency,
+      checked: previously.length === 0 || previously.includes(account.id),
+    }));
+    renderPage(ctx, 'consent', {
+      clientName,
+      scopes: requested.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
+      needsAccounts: requested.some((scope) => ACCOUNT_SCOPES.has(scope)),
+      accounts,
+      error,
+      confirmAction: `/interaction/${details.uid}/confirm`,
+      denyAction: `/interaction/${details.uid}/abort`,
+    }, status);
+  }
+
+  return router;
+}
+
+/**
+ * Turns oidc-provider's "no such interaction" (expired or already finished) into a page that says
+ * so, instead of a bare error.
+ */
+export async function expiredInteractionPage(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    if (error instanceof errors.SessionNotFound || error instanceof errors.InvalidRequest) {
+      renderErrorPage(ctx, {
+        title: error instanceof errors.SessionNotFound ? 'This sign-in request has expired' : 'This request cannot be completed',
+        message: error instanceof errors.SessionNotFound
+          ? 'The sign-in took too long or was already finished.'
+          : (error.error_description ?? 'The request is not valid.'),
+        code: error.error,
+        status: 400,
+      });
+      return;
+    }
+    throw error;
+  }
+}
+
+function formValues(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string').slice(0, 100);
+  return [];
+}

@@ -1,0 +1,126 @@
+import type { Knex } from 'knex';
+import Provider, { errors } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { AuthServerConfig } from './config.ts';
+import { createKnexAdapter } from './adapter/index.ts';
+import { consentedAccountIds } from './consent/grant-accounts.ts';
+import type { PrivateJwk } from './keys/signing-keys.ts';
+import { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
+import { recordAccessToken } from './tokens/access-token-records.ts';
+import { isResourceServer } from './tokens/resource-servers.ts';
+import { getUserBySub } from './users/index.ts';
+import { renderErrorPage } from './views/render.ts';
+
+/** Lifetimes, seconds. Access tokens 300 s (contract); consent (the grant) 90 days, as PSD2 reconfirmation. */
+export const TTL_SECONDS = {
+  AccessToken: 300,
+  ClientCredentials: 300,
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  Interaction: 600,
+  Session: 24 * 3600,
+  Grant: 90 * 24 * 3600,
+  RefreshToken: 90 * 24 * 3600,
+} as const;
+
+/**
+ * Builds the oidc-provider instance: authorization code + PKCE S256 for every client, exact
+ * redirect URIs, RFC 9068 JWT access tokens (ES256, 300 s) for the resource API with the consented
+ * account ids, refresh-token rotation on every use, client credentials, introspection and revocation
+ * restricted to the token's own client (or a registered resource server), dynamic registration
+ * behind an initial access token. Settings follow RFC 9700 and ../shared/notes/oidc-provider-facts.md.
+ */
+export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[]): Provider {
+  const resource = config.resourceApiUrl;
+  const configuration: Configuration = {
+    adapter: createKnexAdapter(db),
+    jwks: { keys },
+    cookies: {
+      keys: config.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = await getUserBySub(db, sub);
+      if (!user) return undefined;
+      return { accountId: user.sub, claims: async () => ({ sub: user.sub, preferred_username: user.username }) };
+    },
+    claims: { openid: ['sub'], profile: ['preferred_username'] },
+    scopes: [...OIDC_SCOPES, ...RESOURCE_SCOPES],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'ES256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256', 'PS256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+      dPoPSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
+    },
+    ttl: { ...TTL_SECONDS },
+    rotateRefreshToken: () => true,
+    revokeGrantPolicy: () => true,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) =>
+          token.clientId === client.clientId || (await isResourceServer(db, client.clientId)),
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      registration: { enabled: true, initialAccessToken: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource indicator; use ${resource}`);
+          return {
+            scope: RESOURCE_SCOPES.join(' '),
+            audience: resource,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtlSeconds,
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind !== 'AccessToken' && token.kind !== 'ClientCredentials') return undefined;
+      const grantId = 'grantId' in token && typeof token.grantId === 'string' ? token.grantId : null;
+      const accountId = 'accountId' in token && typeof token.accountId === 'string' ? token.accountId : null;
+      // Recorded before the client receives the token, so introspection and the resource API's
+      // grant check can never see a token that has no record yet.
+      await recordAccessToken(db, {
+        jti: token.jti,
+        clientId: token.clientId as string,
+        accountId,
+        grantId,
+        scope: token.scope ?? '',
+        expiresAt: Math.floor(Date.now() / 1000) + (token.expiration ?? config.accessTokenTtlSeconds),
+      });
+      return grantId ? { account_ids: await consentedAccountIds(db, grantId) } : undefined;
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: async (ctx: KoaContextWithOIDC, out, error) => {
+      renderErrorPage(ctx, {
+        title: 'This request cannot be completed',
+        message: out.error_description ?? out.error ?? 'Something went wrong.',
+        code: out.error,
+        status: error instanceof errors.OIDCProviderError ? error.statusCode : 500,
+      });
+    },
+  };
+  return new Provider(config.issuer, configuration);
+}
