@@ -1,0 +1,7 @@
+/** The oidc-provider adapter on PostgreSQL (schema `auth`, table `oidc_store`) and its maintenance. */
+export { createKnexAdapter } from './knex-adapter.ts';
+export type { KnexAdapterOptions } from './knex-adapter.ts';
+export { GRANTABLE_MODELS, OIDC_MODEL_NAMES } from './models.ts';
+export type { OidcModelName } from './models.ts';
+export { purgeExpired, PURGE_BATCH_SIZE_MAX } from './purge-expired.ts';
+export { REPLAY_CLAIM_TTL_SECONDS } from './replay-claim.ts';

@@ -1,0 +1,140 @@
+import type { Knex } from 'knex';
+import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { isOidcModelName, isStorableKey, OIDC_MODEL_NAMES } from './models.ts';
+import type { OidcModelName } from './models.ts';
+import { claimReplayId } from './replay-claim.ts';
+import { EXPIRES_AT_FROM_SECONDS, LIVE_ROW, STORE_TABLE } from './store-sql.ts';
+import type { RawRows } from './store-sql.ts';
+
+/** Options for {@link createKnexAdapter}. */
+export interface KnexAdapterOptions {
+  /**
+   * Seconds added to every `expiresIn`, as oidc-provider's memory adapter adds the provider's
+   * `clockTolerance`, so a row outlives its payload's `exp` by as long as the provider still
+   * accepts that `exp`. Integer, 0 to 3600. Default 0: rows die at `exp`, which is stricter.
+   */
+  clockToleranceSeconds?: number;
+}
+
+const CLOCK_TOLERANCE_SECONDS_MAX = 3600;
+
+/**
+ * Makes oidc-provider's `adapter` option (an {@link AdapterConstructor}) that stores every model in
+ * `auth.oidc_store` through `db`. oidc-provider creates one instance per model, `new Adapter(name)`,
+ * and calls the methods of its `Adapter` interface (upsert, find, findByUid, findByUserCode,
+ * consume, destroy, revokeByGrantId). Instances hold no state beyond the model name, so any number
+ * of servers can share the database.
+ *
+ * Expiry follows the database clock: `upsert(id, payload, expiresIn)` stores
+ * `expires_at = now() + expiresIn + clockToleranceSeconds`, and no method sees a row past it.
+ * Lookups with an id, uid or user code that cannot be stored (see `isStorableKey`: empty, longer
+ * than 512, U+0000, unpaired surrogates) find nothing instead of failing in the database, since
+ * they come from requests; writes with such an id throw.
+ *
+ * ReplayDetection is special: its `find` atomically claims the id (see `claimReplayId`), so that of
+ * several servers checking one DPoP proof or client assertion at once exactly one accepts it.
+ *
+ * @param db knex on PostgreSQL with schema `auth` migrated
+ * @param options see {@link KnexAdapterOptions}
+ * @returns the class to pass as `new Provider(issuer, { adapter })`; its constructor throws a
+ *   TypeError for a model name outside `OIDC_MODEL_NAMES` (a newer oidc-provider may need a look:
+ *   is the new model grantable?)
+ * @throws {RangeError} when `clockToleranceSeconds` is not an integer from 0 to 3600
+ */
+export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): AdapterConstructor {
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? 0;
+  if (!Number.isInteger(clockToleranceSeconds) || clockToleranceSeconds < 0 || clockToleranceSeconds > CLOCK_TOLERANCE_SECONDS_MAX) {
+    throw new RangeError(`clockToleranceSeconds must be an integer from 0 to ${CLOCK_TOLERANCE_SECONDS_MAX}, got ${String(clockToleranceSeconds)}`);
+  }
+
+  return class KnexAdapter implements Adapter {
+    readonly #model: OidcModelName;
+
+    constructor(name: string) {
+      if (!isOidcModelName(name)) {
+        throw new TypeError(`oidc adapter: unknown model ${JSON.stringify(name)}; known: ${OIDC_MODEL_NAMES.join(', ')}`);
+      }
+      this.#model = name;
+    }
+
+    /**
+     * Inserts or replaces the row. `expiresIn` is in seconds from now (undefined = never expires;
+     * zero or less = already expired). Throws a TypeError for an unstorable id or an `expiresIn`
+     * that is not a finite number, and the database's error for a payload jsonb cannot hold
+     * (a string with U+0000 or an unpaired surrogate).
+     */
+    async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+      assertStorableId(id);
+      if (expiresIn !== undefined && !Number.isFinite(expiresIn)) {
+        throw new TypeError(`oidc adapter: expiresIn must be a finite number of seconds or undefined, got ${String(expiresIn)}`);
+      }
+      await db.raw(
+        `INSERT INTO ${STORE_TABLE} (model, id, payload, expires_at)
+         VALUES (?, ?, ?::jsonb, ${EXPIRES_AT_FROM_SECONDS})
+         ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+        [this.#model, id, JSON.stringify(payload), expiresIn === undefined ? null : expiresIn + clockToleranceSeconds],
+      );
+    }
+
+    /** The live row's payload, or undefined. For ReplayDetection this claims the id; see above. */
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (!isStorableKey(id)) return undefined;
+      if (this.#model === 'ReplayDetection') return claimReplayId(db, id);
+      return this.#findOne('id', id);
+    }
+
+    /** The live Session with this `uid` (only Session rows are indexed by uid), or undefined. */
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return isStorableKey(uid) ? this.#findOne('uid', uid) : undefined;
+    }
+
+    /** The live row of this model whose payload's `userCode` is `userCode` (device flow), or undefined. */
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return isStorableKey(userCode) ? this.#findOne('user_code', userCode) : undefined;
+    }
+
+    /**
+     * Sets `payload.consumed` to the current epoch seconds on the live row, which later finds
+     * return; oidc-provider then treats the code or token as used. No live row: nothing happens.
+     */
+    async consume(id: string): Promise<void> {
+      assertStorableId(id);
+      await db.raw(
+        `UPDATE ${STORE_TABLE} SET payload = jsonb_set(payload, '{consumed}', to_jsonb(?::bigint))
+         WHERE model = ? AND id = ? AND ${LIVE_ROW}`,
+        [Math.floor(Date.now() / 1000), this.#model, id],
+      );
+    }
+
+    /** Deletes the row of this model with this id, if any. */
+    async destroy(id: string): Promise<void> {
+      assertStorableId(id);
+      await db.raw(`DELETE FROM ${STORE_TABLE} WHERE model = ? AND id = ?`, [this.#model, id]);
+    }
+
+    /**
+     * Deletes the rows of every grantable model (`GRANTABLE_MODELS`: access and refresh tokens,
+     * codes…) that belong to the grant, whichever model's adapter is called, as the memory adapter
+     * does; oidc-provider calls it on several models at once and the later calls find nothing. The
+     * Grant row itself is removed by `destroy` (revoke.js does both).
+     */
+    async revokeByGrantId(grantId: string): Promise<void> {
+      if (!isStorableKey(grantId)) return;
+      await db.raw(`DELETE FROM ${STORE_TABLE} WHERE grant_id = ?`, [grantId]);
+    }
+
+    async #findOne(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+      const { rows } = await db.raw<RawRows<{ payload: AdapterPayload }>>(
+        `SELECT payload FROM ${STORE_TABLE} WHERE model = ? AND ${column} = ? AND ${LIVE_ROW} LIMIT 1`,
+        [this.#model, value],
+      );
+      return rows[0]?.payload;
+    }
+  };
+}
+
+function assertStorableId(id: unknown): asserts id is string {
+  if (!isStorableKey(id)) {
+    throw new TypeError('oidc adapter: id must be a well-formed string of 1 to 512 characters without U+0000');
+  }
+}
