@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, test } from '@jest/globals';
+import {
+  DUMMY_PASSWORD_HASH, PASSWORD_HASH_PARAMETERS, hashPassword, parseHash, passwordHashNeedsUpgrade, verifyPassword,
+} from './password-hash.ts';
+
+/** Cheap parameters, so that most tests do not pay ~600 ms per hash. */
+const CHEAP = { log2N: 10, r: 8, p: 1 };
+
+describe('hashPassword', () => {
+  test('writes a scrypt PHC string with the OWASP parameters, a 16-byte salt and a 32-byte key', async () => {
+    const encoded = await hashPassword('correct horse battery staple');
+    expect(encoded).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(encoded).not.toContain('correct horse');
+    const { parameters, salt, key } = parseHash(encoded);
+    expect(parameters).toEqual({ log2N: 17, r: 8, p: 1 });
+    expect(salt).toHaveLength(16);
+    expect(key).toHaveLength(32);
+    expect(await verifyPassword('correct horse battery staple', encoded)).toBe(true);
+  });
+
+  test('uses a fresh salt each time, so one password gives different hashes', async () => {
+    const first = await hashPassword('same password', CHEAP);
+    const second = await hashPassword('same password', CHEAP);
+    expect(first).not.toBe(second);
+    expect(parseHash(first).salt.equals(parseHash(second).salt)).toBe(false);
+  });
+
+  test('refuses parameters out of bounds', async () => {
+    await expect(hashPassword('password', { log2N: 30, r: 8, p: 1 })).rejects.toThrow(/out of bounds/);
+    await expect(hashPassword('password', { log2N: 10, r: 0, p: 1 })).rejects.toThrow(/out of bounds/);
+  });
+});
+
+describe('verifyPassword', () => {
+  test('accepts the password and refuses any other, however close', async () => {
+    const encoded = await hashPassword('wonderland', CHEAP);
+    expect(await verifyPassword('wonderland', encoded)).toBe(true);
+    expect(await verifyPassword('Wonderland', encoded)).toBe(false);
+    expect(await verifyPassword('wonderland ', encoded)).toBe(false);
+    expect(await verifyPassword('', encoded)).toBe(false);
+  });
+
+  test('matches the composed and decomposed forms of a password (NFC first)', async () => {
+    const encoded = await hashPassword('caf\u00e9-au-lait', CHEAP);
+    expect(await verifyPassword('cafe\u0301-au-lait', encoded)).toBe(true);
+  });
+
+  test('verifies with the parameters written in the hash, not the current ones', async () => {
+    const encoded = await hashPassword('old password', { log2N: 11, r: 4, p: 2 });
+    expect(encoded.startsWith('$scrypt$ln=11,r=4,p=2$')).toBe(true);
+    expect(await verifyPassword('old password', encoded)).toBe(true);
+  });
+
+  test('throws on a corrupt hash instead of answering false', async () => {
+    await expect(verifyPassword('x', 'plain-text-password')).rejects.toThrow(/not a scrypt PHC string/);
+    await expect(verifyPassword('x', '$scrypt$ln=40,r=8,p=1$tPiA2fLuZleAgWjf+KHlEQ$VX3LyEtVWcoFTQUgQ7YBwvBXjwtW9/LRmX6qK5Fh/IE')).rejects.toThrow(/out of bounds/);
+  });
+});
+
+describe('passwordHashNeedsUpgrade', () => {
+  test('is true for other parameters and false for the current ones', async () => {
+    expect(passwordHashNeedsUpgrade(await hashPassword('password', CHEAP))).toBe(true);
+    expect(passwordHashNeedsUpgrade(DUMMY_PASSWORD_HASH)).toBe(false);
+  });
+});
+
+describe('DUMMY_PASSWORD_HASH', () => {
+  test('has the current parameters, so verifying against it costs what a real verification costs', () => {
+    expect(parseHash(DUMMY_PASSWORD_HASH).parameters).toEqual(PASSWORD_HASH_PARAMETERS);
+  });
+
+  test('matches no likely password', async () => {
+    expect(await verifyPassword('', DUMMY_PASSWORD_HASH)).toBe(false);
+    expect(await verifyPassword(randomBytes(32).toString('hex'), DUMMY_PASSWORD_HASH)).toBe(false);
+  });
+});

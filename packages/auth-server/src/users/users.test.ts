@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { TestDatabase } from '@payapi/platform/testing';
+import { createAuthTestDatabase } from '../test-support.ts';
+import { UserError } from './errors.ts';
+import { hashPassword, parseHash, verifyPassword } from './password-hash.ts';
+import { createUser, findUserByUsername, getUserBySub } from './users.ts';
+import type { NewUser } from './users.ts';
+import { verifyLogin } from './verify-login.ts';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createAuthTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+async function refusal(input: NewUser): Promise<UserError> {
+  try {
+    await createUser(database.db, input);
+  } catch (error) {
+    if (error instanceof UserError) return error;
+    throw error;
+  }
+  throw new Error(`user ${JSON.stringify(input.username)} was created`);
+}
+
+async function storedHash(sub: string): Promise<string> {
+  const result = await database.db.raw<{ rows: { password_hash: string }[] }>('SELECT password_hash FROM auth.users WHERE sub = ?', [sub]);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`no user ${sub}`);
+  return row.password_hash;
+}
+
+async function elapsedMs(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+describe('createUser and verifyLogin', () => {
+  test('creates a user with an opaque sub and signs them in with the password', async () => {
+    const created = await createUser(database.db, { username: '  Alice ', password: 'wonderland' });
+    expect(created.sub).toMatch(/^usr_[0-9a-f]{32}$/);
+    expect(created.username).toBe('Alice');
+    expect(await verifyLogin(database.db, 'Alice', 'wonderland')).toEqual(created);
+    expect(await verifyLogin(database.db, 'ALICE', 'wonderland')).toEqual(created);
+    expect(await getUserBySub(database.db, created.sub)).toEqual(created);
+    expect(await findUserByUsername(database.db, ' alice')).toEqual(created);
+  });
+
+  test('answers null for a wrong password', async () => {
+    await createUser(database.db, { username: 'bob', password: 'builder-1' });
+    expect(await verifyLogin(database.db, 'bob', 'builder-2')).toBeNull();
+    expect(await verifyLogin(database.db, 'bob', 'Builder-1')).toBeNull();
+  });
+
+  test('answers null for an unknown username, and for input no account could have', async () => {
+    expect(await verifyLogin(database.db, 'nobody-here', 'wonderland')).toBeNull();
+    expect(await verifyLogin(database.db, '', 'wonderland')).toBeNull();
+    expect(await verifyLogin(database.db, 'a'.repeat(65), 'wonderland')).toBeNull();
+    expect(await verifyLogin(database.db, 'bob', '')).toBeNull();
+    expect(await verifyLogin(database.db, 'bob', 'x'.repeat(1025))).toBeNull();
+  });
+
+  test('stores a scrypt PHC hash with the encoded parameters, never the password', async () => {
+    const password = 'a secret passphrase';
+    const { sub } = await createUser(database.db, { username: 'carol', password });
+    const hash = await storedHash(sub);
+    expect(hash).not.toContain(password);
+    expect(hash).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(parseHash(hash).parameters).toEqual({ log2N: 17, r: 8, p: 1 });
+    expect(await verifyPassword(password, hash)).toBe(true);
+  });
+
+  test('gives each user a different sub and a different salt for the same password', async () => {
+    const one = await createUser(database.db, { username: 'dave', password: 'same password' });
+    const two = await createUser(database.db, { username: 'erin', password: 'same password' });
+    expect(one.sub).not.toBe(two.sub);
+    expect(await storedHash(one.sub)).not.toBe(await storedHash(two.sub));
+  });
+
+  test('takes comparable time for an unknown user and a wrong password (no user enumeration by timing)', async () => {
+    await createUser(database.db, { username: 'frank', password: 'frank-password' });
+    // Warm up both paths once (connection, JIT), then measure.
+    await verifyLogin(database.db, 'frank', 'wrong-password');
+    await verifyLogin(database.db, 'no-such-user', 'wrong-password');
+    const wrongPasswordMs = await elapsedMs(() => verifyLogin(database.db, 'frank', 'wrong-password'));
+    const unknownUserMs = await elapsedMs(() => verifyLogin(database.db, 'no-such-user', 'wrong-password'));
+    // Both run one scrypt at N=2^17 (hundreds of ms); without the dummy hash the unknown user
+    // would answer in a few ms. The factor is generous so that load cannot make it flaky.
+    expect(wrongPasswordMs).toBeGreaterThan(100);
+    expect(unknownUserMs).toBeGreaterThan(100);
+    expect(unknownUserMs / wrongPasswordMs).toBeGreaterThan(1 / 3);
+    expect(unknownUserMs / wrongPasswordMs).toBeLessThan(3);
+  });
+
+  test('re-hashes an old, cheaper hash with the current parameters at the next successful sign-in', async () => {
+    const { sub } = await createUser(database.db, { username: 'grace', password: 'grace-password' });
+    const oldHash = await hashPassword('grace-password', { log2N: 10, r: 8, p: 1 });
+    await database.db.raw('UPDATE auth.users SET password_hash = ? WHERE sub = ?', [oldHash, sub]);
+    expect(await verifyLogin(database.db, 'grace', 'wrong-password')).toBeNull();
+    expect(await storedHash(sub)).toBe(oldHash);
+    expect(await verifyLogin(database.db, 'grace', 'grace-password')).toEqual({ sub, username: 'grace' });
+    const newHash = await storedHash(sub);
+    expect(newHash.startsWith('$scrypt$ln=17,r=8,p=1$')).toBe(true);
+    expect(await verifyLogin(database.db, 'grace', 'grace-password')).toEqual({ sub, username: 'grace' });
+  });
+});
+
+describe('username normalisation', () => {
+  test('refuses Alice when alice exists, with username_taken', async () => {
+    await createUser(database.db, { username: 'heidi', password: 'heidi-password' });
+    expect((await refusal({ username: 'Heidi', password: 'another-password' })).code).toBe('username_taken');
+    expect((await refusal({ username: ' HEIDI ', password: 'another-password' })).code).toBe('username_taken');
+  });
+
+  test('treats the composed and decomposed forms of José as one username', async () => {
+    const composed = 'Jos\u00e9';
+    const decomposed = 'Jose\u0301';
+    const created = await createUser(database.db, { username: composed, password: 'jose-password' });
+    const error = await refusal({ username: decomposed, password: 'jose-password' });
+    expect(error.code).toBe('username_taken');
+    expect(error.message).toBe('this username is already taken');
+    expect((await refusal({ username: 'JOSE\u0301', password: 'jose-password' })).code).toBe('username_taken');
+    expect(await verifyLogin(database.db, decomposed, 'jose-password')).toEqual(created);
+    expect(await findUserByUsername(database.db, 'jos\u00e9')).toEqual(created);
+  });
+
+  test('lets only one of two simultaneous creations of the same username succeed', async () => {
+    const results = await Promise.allSettled([
+      createUser(database.db, { username: 'ivan', password: 'ivan-password' }),
+      createUser(database.db, { username: 'IVAN', password: 'ivan-password' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected');
+    expect(rejected?.reason).toBeInstanceOf(UserError);
+    expect((rejected?.reason as UserError).code).toBe('username_taken');
+    const count = await database.db.raw<{ rows: { n: number }[] }>("SELECT count(*)::int AS n FROM auth.users WHERE username_key = 'ivan'");
+    expect(count.rows[0]?.n).toBe(1);
+  });
+});
+
+describe('createUser refuses bad input with invalid_request', () => {
+  test.each([
+    ['an empty username', { username: '', password: 'long-enough' }, /username must be 1 to 64/],
+    ['a blank username', { username: '   ', password: 'long-enough' }, /username must be 1 to 64/],
+    ['a 65-character username', { username: 'u'.repeat(65), password: 'long-enough' }, /username must be 1 to 64/],
+    ['a username with a control character', { username: 'mal\u0007lory', password: 'long-enough' }, /control, format/],
+    ['a username with a zero-width space', { username: 'mal\u200Blory', password: 'long-enough' }, /control, format/],
+    ['a username with a bidi override', { username: 'mal\u202Elory', password: 'long-enough' }, /control, format/],
+    ['a username with an unpaired surrogate', { username: 'mal\uDC00lory', password: 'long-enough' }, /well-formed/],
+    ['a username without letter or digit', { username: '-_-', password: 'long-enough' }, /letter or digit/],
+    ['a 7-character password', { username: 'mallory', password: 'seven77' }, /password must be 8 to 1024/],
+    ['a 1025-character password', { username: 'mallory', password: 'p'.repeat(1025) }, /password must be 8 to 1024/],
+    ['a password with an unpaired surrogate', { username: 'mallory', password: 'passw\uD800rd' }, /well-formed/],
+    ['a non-string password', { username: 'mallory', password: 12345678 as unknown as string }, /password must be a string/],
+  ])('refuses %s', async (_name, input, message) => {
+    const error = await refusal(input);
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toMatch(message);
+  });
+
+  test('wrote nothing for the refused inputs', async () => {
+    expect(await findUserByUsername(database.db, 'mallory')).toBeNull();
+  });
+
+  test('accepts the boundaries: 64-character username, 8- and 1024-character passwords', async () => {
+    const name = 'n'.repeat(64);
+    expect((await createUser(database.db, { username: name, password: 'eight888' })).username).toBe(name);
+    expect(await verifyLogin(database.db, name, 'eight888')).not.toBeNull();
+    const long = await createUser(database.db, { username: 'longpass', password: 'p'.repeat(1024) });
+    expect(await verifyLogin(database.db, 'longpass', 'p'.repeat(1024))).toEqual(long);
+  });
+});
+
+describe('getUserBySub and findUserByUsername', () => {
+  test('answer null for an unknown or malformed sub and an unknown or impossible username', async () => {
+    expect(await getUserBySub(database.db, `usr_${'0'.repeat(32)}`)).toBeNull();
+    expect(await getUserBySub(database.db, 'alice')).toBeNull();
+    expect(await getUserBySub(database.db, "usr_' OR 1=1 --")).toBeNull();
+    expect(await findUserByUsername(database.db, 'nobody')).toBeNull();
+    expect(await findUserByUsername(database.db, '')).toBeNull();
+    expect(await findUserByUsername(database.db, 'x'.repeat(1000))).toBeNull();
+  });
+});
