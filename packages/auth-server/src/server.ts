@@ -11,11 +11,15 @@ import { expiredInteractionPage, interactionRoutes } from './interactions/routes
 import { deriveSealingKey } from './keys/seal.ts';
 import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
 import { createProvider } from './provider.ts';
+import { purgeExpiredAuthRows } from './maintenance.ts';
+import { rejectUnstorableParams } from './reject-unstorable-params.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
 import { createLoginThrottle } from './users/index.ts';
 
 /** How often a running server looks for keys rotated by another process (`pnpm cli keys:rotate`), ms. */
 const KEY_RELOAD_INTERVAL_MS = 30_000;
+/** How often expired rows are purged, ms. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
 
 const STYLESHEET = readFileSync(join(import.meta.dirname, 'views', 'style.css'), 'utf8');
 
@@ -26,7 +30,7 @@ export interface AuthServer {
   provider(): Provider;
   /** Reloads the signing keys now; returns true when they had changed. */
   reloadKeys(): Promise<boolean>;
-  /** Stops the key watcher. The database pool belongs to the caller. */
+  /** Stops the key watcher and the purge timer. The database pool belongs to the caller. */
   close(): void;
 }
 
@@ -68,6 +72,7 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
       crossOriginResourcePolicy: false,
     }));
     const publicJwks = { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) };
+    provider.use(rejectUnstorableParams);
     provider.use(jwtTokenEndpoints(provider, db, publicJwks));
     provider.use(expiredInteractionPage);
     const assets = new Router();
@@ -92,11 +97,18 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     reloadKeys().catch((error: unknown) => process.stderr.write(`auth-server: key reload failed: ${String(error)}\n`));
   }, KEY_RELOAD_INTERVAL_MS);
   watcher.unref();
+  const purger = setInterval(() => {
+    purgeExpiredAuthRows(db).catch((error: unknown) => process.stderr.write(`auth-server: purge failed: ${String(error)}\n`));
+  }, PURGE_INTERVAL_MS);
+  purger.unref();
 
   return {
     handler: (req, res) => current.handler(req, res),
     provider: () => current.provider,
     reloadKeys,
-    close: () => clearInterval(watcher),
+    close: () => {
+      clearInterval(watcher);
+      clearInterval(purger);
+    },
   };
 }

@@ -62,6 +62,19 @@ describe('authorization request checks (RFC 9700)', () => {
     expect(location.searchParams.get('error_description')).toMatch(/PKCE|code_challenge/);
   });
 
+  test.each([
+    ['a NUL byte', 'a%00b'],
+    ['an encoded unpaired surrogate', 'a%ED%A0%80b'],
+    ['broken percent-encoding', 'a%E0%A4b'],
+  ])('a state with %s gets a 400 page instead of a database error', async (_label, encodedState) => {
+    const registered = await seedClient(server);
+    const url = authorizationUrl(registered.client_id, {}).replace('state=s1', `state=${encodedState}`);
+    const response = await new UserAgent().request(url);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    expect(await response.text()).toMatch(/not (valid UTF-8|allowed)/);
+  });
+
   test('the token endpoint refuses a wrong code verifier with invalid_grant', async () => {
     const registered = await seedClient(server);
     const config = await discover(server, registered);
