@@ -1,43 +1,128 @@
 /**
  * The operator CLI: `pnpm cli <command> [options]`. Each command prints one JSON object on stdout
- * and exits 0, or prints a message on stderr and exits non-zero. It talks to DATABASE_URL; outside
- * production, when that is unset, to the embedded database of a running `pnpm start`.
- *
- * Commands so far (the contract's clients/users/accounts/keys commands arrive with the
- * authorization server):
- *   db:migrate       apply every package's pending migrations  -> { "migrated": { "ledger": [names] } }
- *   ledger:audit     check the books from the tables            -> { "ok", "accounts", "transfers", … }
- *                    (exit 3 when the audit finds anything)
+ * and exits 0, or prints a message on stderr and exits non-zero (2 for usage errors). It talks to
+ * DATABASE_URL; outside production, when that is unset, to the embedded database of a running
+ * `pnpm start`. Commands: see COMMANDS below and the README.
  */
 import { parseArgs } from 'node:util';
-import { auditLedger, migrateLedger } from '@payapi/ledger';
+import type { ParseArgsConfig } from 'node:util';
+import {
+  ClientInputError, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSealingKey,
+  findUserByUsername, loadAuthServerConfig, migrateAuth,
+} from '@payapi/auth-server';
+import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
 import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, resolveDatabaseUrl } from '@payapi/platform';
 import type { Knex } from 'knex';
 
-type Command = (db: Knex, args: string[]) => Promise<{ output: unknown; exitCode: number }>;
+/** A usage mistake: exit 2 with the message. */
+class UsageError extends Error {}
+
+interface CommandResult {
+  output: unknown;
+  exitCode: number;
+}
+
+type Command = (db: Knex, args: string[]) => Promise<CommandResult>;
+
+function options<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+const ok = (output: unknown): CommandResult => ({ output, exitCode: 0 });
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  /** Applies every package's pending migrations. */
   'db:migrate': async (db, args) => {
-    parseArgs({ args, options: {}, strict: true });
-    return { output: { migrated: { ledger: await migrateLedger(db) } }, exitCode: 0 };
+    options(args, {});
+    return ok({ migrated: { ledger: await migrateLedger(db), auth: await migrateAuth(db) } });
   },
+
+  /** Checks the books from the tables; exit 3 when anything is wrong. */
   'ledger:audit': async (db, args) => {
-    parseArgs({ args, options: {}, strict: true });
+    options(args, {});
     const audit = await auditLedger(db);
-    const ok = audit.unbalancedTransfers.length === 0 && audit.wrongBalances.length === 0 && audit.negativeBalances.length === 0;
-    return { output: { ok, ...audit }, exitCode: ok ? 0 : 3 };
+    const clean = audit.unbalancedTransfers.length === 0 && audit.wrongBalances.length === 0 && audit.negativeBalances.length === 0;
+    return { output: { ok: clean, ...audit }, exitCode: clean ? 0 : 3 };
+  },
+
+  /** Registers an OAuth client; the secret is printed this once. */
+  'clients:create': async (db, args) => {
+    const values = options(args, {
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      public: { type: 'boolean' },
+      'resource-server': { type: 'boolean' },
+    });
+    return ok(await createClient(db, {
+      name: required(values.name, '--name'),
+      redirectUris: values['redirect-uri'] ?? [],
+      ...(values.scope !== undefined ? { scope: values.scope } : {}),
+      public: values.public === true,
+      resourceServer: values['resource-server'] === true,
+    }));
+  },
+
+  /** An initial access token for dynamic client registration (RFC 7591) by a third-party developer. */
+  'clients:initial-access-token': async (db, args) => {
+    options(args, {});
+    return ok(await createInitialAccessToken(db));
+  },
+
+  'users:create': async (db, args) => {
+    const values = options(args, { username: { type: 'string' }, password: { type: 'string' } });
+    const user = await createUser(db, { username: required(values.username, '--username'), password: required(values.password, '--password') });
+    return ok({ sub: user.sub, username: user.username });
+  },
+
+  /** Opens a ledger account for a user; the opening balance is a real transfer from the funding account. */
+  'accounts:open': async (db, args) => {
+    const values = options(args, {
+      username: { type: 'string' }, name: { type: 'string' }, currency: { type: 'string' },
+      'opening-balance': { type: 'string' }, type: { type: 'string' },
+    });
+    const username = required(values.username, '--username');
+    const user = await findUserByUsername(db, username);
+    if (!user) throw new UsageError(`no user named "${username}"`);
+    const currency = required(values.currency, '--currency');
+    const type = values.type ?? 'current';
+    if (type !== 'current' && type !== 'savings') throw new UsageError('--type must be current or savings');
+    const account = await openAccount(db, {
+      ownerSubject: user.sub,
+      name: required(values.name, '--name'),
+      type,
+      currency,
+      openingBalanceMinor: values['opening-balance'] === undefined ? 0n : parseAmount(values['opening-balance'], currency),
+    });
+    return ok({ id: account.id, name: account.name, currency: account.currency, type: account.type, created_at: account.createdAt });
+  },
+
+  /** Adds a new signing key, which signs from now on; older keys stay published until their tokens expire. */
+  'keys:rotate': async (db, args) => {
+    options(args, {});
+    const config = loadAuthServerConfig(process.env);
+    return ok(await createSigningKey(db, deriveSealingKey(config.keyEncryptionSecret)));
   },
 };
 
-const USAGE = `usage: pnpm cli <command>\ncommands: ${Object.keys(COMMANDS).join(', ')}`;
+const USAGE = `usage: pnpm cli <command> [options]\ncommands: ${Object.keys(COMMANDS).join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  const command = name === undefined ? undefined : COMMANDS[name];
-  if (!command || !Object.hasOwn(COMMANDS, name as string)) {
+  if (name === undefined || !Object.hasOwn(COMMANDS, name)) {
     process.stderr.write(`${name === undefined ? 'no command given' : `unknown command "${name}"`}\n${USAGE}\n`);
     return 2;
   }
+  const command = COMMANDS[name] as Command;
   const source = resolveDatabaseUrl(process.env);
   const url = source.kind === 'url' ? source.url : DEMO_POSTGRES.url;
   const db = createDatabase({ url, poolMax: 2, applicationName: 'payapi-cli' });
@@ -59,9 +144,14 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (exitCode) => process.exit(exitCode),
   (error: unknown) => {
-    const message = error instanceof ConfigError ? `configuration error: ${error.message}`
-      : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${message}\n`);
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    const known = error instanceof ConfigError || error instanceof LedgerError || error instanceof UserError || error instanceof ClientInputError;
+    const prefix = error instanceof ConfigError ? 'configuration error: ' : '';
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${prefix}${known ? '' : 'failed: '}${message}${error instanceof LedgerError || error instanceof UserError ? ` (${error.code})` : ''}\n`);
     process.exit(1);
   },
 );

@@ -4,6 +4,7 @@
  * authorization server, resource API and partner demo join here as they are built.
  * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
  */
+import { migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import {
   ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, redactDatabaseUrl, resolveDatabaseUrl, startEmbeddedPostgres,
@@ -25,11 +26,11 @@ async function main(): Promise<void> {
   }
   databaseUrl = url;
   const db = createDatabase({ url, applicationName: 'payapi-demo' });
-  const applied = await migrateLedger(db);
+  const applied = [...(await migrateLedger(db)), ...(await migrateAuth(db))];
   console.log([
     '',
     `database   ${redactDatabaseUrl(url)}`,
-    `migrations ledger: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`,
+    `migrations ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`,
     '',
     'The authorization server (:4000), resource API (:4001) and partner demo (:4002) are not built yet;',
     'this process keeps the database running for development and the operator CLI (pnpm cli).',

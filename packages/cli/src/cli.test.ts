@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { getBalance } from '@payapi/ledger';
+import { createTestDatabase } from '@payapi/platform/testing';
+import type { TestDatabase } from '@payapi/platform/testing';
+
+const run = promisify(execFile);
+const MAIN = join(import.meta.dirname, 'main.ts');
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+/** Runs the CLI as an operator would, against the test database; returns exit code and both streams. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' } });
+    return { code: 0, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr, json: {} };
+  }
+}
+
+describe('operator CLI', () => {
+  test('db:migrate applies both schemas once, then nothing', async () => {
+    const first = await cli('db:migrate');
+    expect(first.code).toBe(0);
+    expect(first.json.migrated).toEqual({
+      ledger: ['20261129_01_ledger_core'],
+      auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens'],
+    });
+    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], auth: [] });
+  });
+
+  test('users:create, then accounts:open with an opening balance that is a real posting', async () => {
+    const user = await cli('users:create', '--username', 'carol', '--password', 'correct horse');
+    expect(user.code).toBe(0);
+    expect(user.json).toEqual({ sub: expect.stringMatching(/^usr_[0-9a-f]{32}$/), username: 'carol' });
+    const account = await cli('accounts:open', '--username', 'Carol', '--name', 'Carol Current', '--currency', 'CNY', '--opening-balance', '100.00');
+    expect(account.code).toBe(0);
+    expect(Object.keys(account.json).sort()).toEqual(['created_at', 'currency', 'id', 'name', 'type']);
+    expect(account.json).toMatchObject({ name: 'Carol Current', currency: 'CNY', type: 'current' });
+    expect((await getBalance(database.db, account.json.id as string)).balanceMinor).toBe(10_000n);
+    expect((await cli('ledger:audit')).json.ok).toBe(true);
+  });
+
+  test('clients:create prints the secret once, 256 bits; --public has none', async () => {
+    const confidential = await cli('clients:create', '--name', 'Acme Budget', '--redirect-uri', 'https://acme.example/cb', '--redirect-uri', 'http://localhost:3000/cb');
+    expect(confidential.code).toBe(0);
+    expect(confidential.json).toMatchObject({ client_name: 'Acme Budget', redirect_uris: ['https://acme.example/cb', 'http://localhost:3000/cb'], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(Buffer.from(confidential.json.client_secret as string, 'base64url').length).toBeGreaterThanOrEqual(32);
+    const publicClient = await cli('clients:create', '--name', 'Acme Mobile', '--redirect-uri', 'https://acme.example/m', '--public', '--scope', 'openid accounts:read');
+    expect(publicClient.json).toMatchObject({ token_endpoint_auth_method: 'none', scope: 'openid accounts:read' });
+    expect(publicClient.json.client_secret).toBeUndefined();
+  });
+
+  test('keys:rotate prints the new kid', async () => {
+    const rotated = await cli('keys:rotate');
+    expect(rotated.code).toBe(0);
+    expect(rotated.json.kid).toEqual(expect.stringMatching(/^[A-Za-z0-9_-]{43}$/));
+  });
+
+  test('mistakes exit non-zero with a message on stderr and nothing on stdout', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [[], 2, /no command given/],
+      [['nope'], 2, /unknown command "nope"/],
+      [['users:create', '--username', 'dave'], 2, /--password is required/],
+      [['users:create', '--username', 'carol', '--password', 'another pass'], 1, /username_taken/],
+      [['users:create', '--username', 'erin', '--password', 'short'], 1, /invalid_request/],
+      [['accounts:open', '--username', 'nobody', '--name', 'X', '--currency', 'CNY'], 2, /no user named "nobody"/],
+      [['accounts:open', '--username', 'carol', '--name', 'X', '--currency', 'CNY', '--opening-balance', '1e3'], 1, /invalid_amount/],
+      [['accounts:open', '--username', 'carol', '--name', 'X', '--currency', 'XYZ'], 1, /unsupported_currency/],
+      [['clients:create', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb'], 1, /https/],
+      [['clients:create', '--name', 'Bad', '--redirect-uri', 'https://a.example/cb#frag'], 1, /fragment/],
+      [['clients:create', '--redirect-uri', 'https://a.example/cb'], 2, /--name is required/],
+      [['db:migrate', '--force'], 2, /Unknown option '--force'/],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await cli(...args);
+      expect({ args, code: result.code, stdout: result.stdout }).toEqual({ args, code, stdout: '' });
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
