@@ -8,9 +8,9 @@ export const OIDC_SCOPES = ['openid', 'offline_access'] as const;
 export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   openid: 'Confirm who you are (your user id)',
   offline_access: 'Stay connected when you are not using the app',
-  'accounts:read': 'See the accounts you choose below, their details and balances',
-  'transactions:read': 'See the transaction history of the accounts you choose below',
-  'transfers:write': 'Send money from the accounts you choose below, and see those transfers',
+  'accounts:read': 'See the chosen accounts, their details and balances',
+  'transactions:read': 'See the transaction history of the chosen accounts',
+  'transfers:write': 'Send money from the chosen accounts, and see those transfers',
 };
 
 /** Scopes that need at least one chosen account to mean anything. */

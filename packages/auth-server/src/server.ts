@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import helmet from 'koa-helmet';
 import type Provider from 'oidc-provider';
 import { accountRoutes } from './account/routes.ts';
+import { consumeInitialAccessToken } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
 import { deriveSealingKey } from './keys/seal.ts';
@@ -74,6 +75,7 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     const publicJwks = { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) };
     provider.use(rejectUnstorableParams);
     provider.use(jwtTokenEndpoints(provider, db, publicJwks));
+    provider.use(consumeInitialAccessToken);
     provider.use(expiredInteractionPage);
     const assets = new Router();
     assets.get('/assets/style.css', (ctx) => {

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AuthServerConfig } from '../config.ts';
 import { listActiveGrants } from '../consent/grant-accounts.ts';
+import { SCOPE_DESCRIPTIONS } from '../scopes.ts';
 import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
 import { getUserBySub, usernameKey, verifyLogin } from '../users/index.ts';
@@ -39,7 +40,7 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
     const apps = await Promise.all(grants.map(async (grant) => ({
       grantId: grant.grantId,
       clientName: (await provider.Client.find(grant.clientId))?.clientName ?? grant.clientId,
-      scopes: grant.scope.split(' ').filter(Boolean),
+      scopes: grant.scope.split(' ').filter(Boolean).map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
       accounts: grant.accountIds.map((id) => accounts.get(id) ?? id),
       since: grant.createdAt,
     })));
@@ -54,12 +55,14 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
     const key = usernameKey(username);
     const verdict = await throttle.check(key, ctx.ip);
     if (!verdict.allowed) {
+      // RFC 6585 §4 / RFC 9110 §10.2.3; users/index.ts asks every sign-in handler for it.
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
       return;
     }
     const user = await verifyLogin(db, username, password);
     if (!user) {
-      renderPage(ctx, 'login', { ...page, error: 'Invalid username or password' }, 401);
+      renderPage(ctx, 'login', { ...page, error: 'Invalid username or password' });
       return;
     }
     await throttle.recordSuccess(key, ctx.ip);

@@ -46,12 +46,14 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     const key = usernameKey(username);
     const verdict = await throttle.check(key, ctx.ip);
     if (!verdict.allowed) {
+      // RFC 6585 §4 / RFC 9110 §10.2.3; users/index.ts asks every sign-in handler for it.
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
       return;
     }
     const user = await verifyLogin(db, username, password);
     if (!user) {
-      renderPage(ctx, 'login', { ...page, error: INVALID_LOGIN }, 401);
+      renderPage(ctx, 'login', { ...page, error: INVALID_LOGIN });
       return;
     }
     await throttle.recordSuccess(key, ctx.ip);
