@@ -9,6 +9,7 @@ import { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
 import { recordAccessToken } from './tokens/access-token-records.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
 import { getUserBySub } from './users/index.ts';
+import { THIRD_PARTY_POLICY, checkThirdPartyRedirectUris } from './clients/registration-policy.ts';
 import { renderErrorPage } from './views/render.ts';
 
 /** Lifetimes, seconds. Access tokens 300 s (contract); consent (the grant) 90 days, as PSD2 reconfirmation. */
@@ -79,7 +80,13 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      registration: { enabled: true, initialAccessToken: true },
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        // Named in every initial access token we issue (clients/initial-access-token.ts), and kept
+        // on the registration access token, so it also applies to later updates of the client.
+        policies: { [THIRD_PARTY_POLICY]: checkThirdPartyRedirectUris },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,

@@ -3,6 +3,7 @@ import type { Next } from 'koa';
 import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { createKnexAdapter } from '../adapter/index.ts';
+import { THIRD_PARTY_POLICY } from './registration-policy.ts';
 
 /**
  * Issues an initial access token for dynamic client registration (RFC 7591 §3): a third-party
@@ -16,7 +17,7 @@ export async function createInitialAccessToken(db: Knex, ttlSeconds = 7 * 24 * 3
   const Adapter = createKnexAdapter(db);
   const id = randomBytes(32).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  await new Adapter('InitialAccessToken').upsert(id, { jti: id, kind: 'InitialAccessToken', iat: now, exp: now + ttlSeconds }, ttlSeconds);
+  await new Adapter('InitialAccessToken').upsert(id, { jti: id, kind: 'InitialAccessToken', iat: now, exp: now + ttlSeconds, policies: [THIRD_PARTY_POLICY] }, ttlSeconds);
   return { initial_access_token: id, expires_in: ttlSeconds };
 }
 

@@ -117,6 +117,18 @@ describe('dynamic client registration (RFC 7591)', () => {
     expect((await register(PARTNER_METADATA, token)).status).toBe(201);
   });
 
+  test.each([
+    ['plain http on a public host', 'http://partner.example/cb'],
+    ['a javascript: URI', 'javascript:alert(1)'],
+    ['a fragment', 'https://partner.example/cb#x'],
+  ])('a self-registered redirect URI with %s is refused with invalid_redirect_uri', async (_label, redirectUri) => {
+    const token = await iat();
+    const refused = await register({ client_name: 'Sloppy Partner', redirect_uris: [redirectUri] }, token);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_redirect_uri');
+    expect(refused.body.client_id).toBeUndefined();
+  });
+
   test('a client registering itself cannot become a resource server, nor take over a resource server\'s client_id', async () => {
     const resourceServer = await seedClient(server, { name: 'Resource API', redirectUris: [], resourceServer: true });
     const partner = await discover(server, await seedClient(server));
