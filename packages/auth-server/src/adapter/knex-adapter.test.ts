@@ -173,16 +173,44 @@ describe('consume', () => {
     expect((await new OtherServerAdapter('RefreshToken').find(id))?.consumed).toEqual(expect.any(Number));
   });
 
-  test('consume of an unknown or expired id changes nothing and does not throw', async () => {
+  test('consume of an unknown or expired id changes nothing and refuses with invalid_grant', async () => {
     const adapter = adapterFor('AuthorizationCode');
     const expired = newId();
     await adapter.upsert(expired, { jti: expired }, 60);
     await expireNow('AuthorizationCode', expired);
-    await adapter.consume(expired);
-    await adapter.consume(newId());
+    await expect(adapter.consume(expired)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(adapter.consume(newId())).rejects.toMatchObject({ error: 'invalid_grant' });
     const { rows } = await database.db.raw<RawRows<{ payload: AdapterPayload }>>(
       `SELECT payload FROM auth.oidc_store WHERE model = 'AuthorizationCode' AND id = ?`, [expired]);
     expect(rows[0]?.payload).toEqual({ jti: expired });
+  });
+
+  test('of 10 parallel consumes of one refresh token exactly one succeeds; the others revoke its grant', async () => {
+    const adapter = adapterFor('RefreshToken');
+    const grants = adapterFor('Grant');
+    const id = newId();
+    const grantId = newId();
+    await grants.upsert(grantId, { jti: grantId, kind: 'Grant' }, 600);
+    await adapter.upsert(id, { jti: id, grantId }, 600);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => adapter.consume(id)));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => (outcome as PromiseRejectedResult).reason.error))
+      .toEqual(Array.from({ length: 9 }, () => 'invalid_grant'));
+    expect(await adapter.find(id)).toBeUndefined();
+    expect(await grants.find(grantId)).toBeUndefined();
+  });
+
+  test('a pushed authorization request used twice is refused with invalid_request', async () => {
+    const adapter = adapterFor('PushedAuthorizationRequest');
+    const id = newId();
+    await adapter.upsert(id, { jti: id }, 60);
+    await adapter.consume(id);
+    await expect(adapter.consume(id)).rejects.toMatchObject({ error: 'invalid_request' });
+  });
+
+  test('a payload jsonb cannot hold (U+0000) is refused as invalid_request, not a database error', async () => {
+    const adapter = adapterFor('PushedAuthorizationRequest');
+    await expect(adapter.upsert(newId(), { jti: 'x', params: { state: 'a\u0000b' } }, 60)).rejects.toMatchObject({ error: 'invalid_request' });
   });
 });
 

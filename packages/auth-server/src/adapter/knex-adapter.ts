@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { isOidcModelName, isStorableKey, OIDC_MODEL_NAMES } from './models.ts';
 import type { OidcModelName } from './models.ts';
 import { claimReplayId } from './replay-claim.ts';
@@ -68,12 +69,20 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) {
         throw new TypeError(`oidc adapter: expiresIn must be a finite number of seconds or undefined, got ${String(expiresIn)}`);
       }
-      await db.raw(
-        `INSERT INTO ${STORE_TABLE} (model, id, payload, expires_at)
-         VALUES (?, ?, ?::jsonb, ${EXPIRES_AT_FROM_SECONDS})
-         ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
-        [this.#model, id, JSON.stringify(payload), expiresIn === undefined ? null : expiresIn + clockToleranceSeconds],
-      );
+      try {
+        await db.raw(
+          `INSERT INTO ${STORE_TABLE} (model, id, payload, expires_at)
+           VALUES (?, ?, ?::jsonb, ${EXPIRES_AT_FROM_SECONDS})
+           ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
+          [this.#model, id, JSON.stringify(payload), expiresIn === undefined ? null : expiresIn + clockToleranceSeconds],
+        );
+      } catch (error) {
+        // jsonb refuses U+0000 and unpaired surrogates (22P05, 22021); they come from request
+        // parameters (PAR, registration metadata), so they are the client's error, not a 500.
+        const code = (error as { code?: unknown }).code;
+        if (code === '22P05' || code === '22021') throw new errors.InvalidRequest('request parameters contain characters that are not allowed');
+        throw error;
+      }
     }
 
     /** The live row's payload, or undefined. For ReplayDetection this claims the id; see above. */
@@ -94,16 +103,33 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
     }
 
     /**
-     * Sets `payload.consumed` to the current epoch seconds on the live row, which later finds
-     * return; oidc-provider then treats the code or token as used. No live row: nothing happens.
+     * Marks the live row consumed (`payload.consumed` = epoch seconds), atomically: of several
+     * requests consuming one code or refresh token at once, exactly one succeeds. oidc-provider
+     * checks `consumed` and then calls `consume` in two steps, so without this two parallel code
+     * exchanges or refreshes could both succeed and start two token chains that reuse detection
+     * never sees. Every later request is treated as reuse, as oidc-provider treats sequential reuse
+     * (RFC 9700 §4.14.2): the grant and everything issued from it are revoked.
+     *
+     * @throws {errors.InvalidGrant} (codes, refresh tokens, device/CIBA requests) or
+     *   {errors.InvalidRequest} (pushed authorization requests) when the row was already consumed
      */
     async consume(id: string): Promise<void> {
       assertStorableId(id);
-      await db.raw(
+      const { rows } = await db.raw<RawRows<{ consumed: boolean }>>(
         `UPDATE ${STORE_TABLE} SET payload = jsonb_set(payload, '{consumed}', to_jsonb(?::bigint))
-         WHERE model = ? AND id = ? AND ${LIVE_ROW}`,
+         WHERE model = ? AND id = ? AND ${LIVE_ROW} AND payload->'consumed' IS NULL
+         RETURNING true AS consumed`,
         [Math.floor(Date.now() / 1000), this.#model, id],
       );
+      if (rows.length === 1) return;
+      const found = await db.raw<RawRows<{ grant_id: string | null }>>(
+        `SELECT payload->>'grantId' AS grant_id FROM ${STORE_TABLE} WHERE model = ? AND id = ?`, [this.#model, id]);
+      const grantId = found.rows[0]?.grant_id;
+      if (grantId) {
+        await db.raw(`DELETE FROM ${STORE_TABLE} WHERE grant_id = ? OR (model = 'Grant' AND id = ?)`, [grantId, grantId]);
+      }
+      if (this.#model === 'PushedAuthorizationRequest') throw new errors.InvalidRequest('request_uri was already used');
+      throw new errors.InvalidGrant(`${this.#model} was already used`);
     }
 
     /** Deletes the row of this model with this id, if any. */

@@ -83,6 +83,31 @@ describe('authorization request checks (RFC 9700)', () => {
   });
 });
 
+describe('one-time use under concurrency', () => {
+  test('5 parallel exchanges of one code: exactly one gets tokens, and its access token ends up revoked as reuse', async () => {
+    const a = await discover(server, await seedClient(server));
+    const result = await authorize(server, a, alice);
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => exchange(a, result)));
+    const won = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(won).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => (outcome as PromiseRejectedResult).reason.error))
+      .toEqual(Array.from({ length: 4 }, () => 'invalid_grant'));
+    expect((await introspect(a, won[0]?.access_token as string)).active).toBe(false);
+  });
+
+  test('5 parallel refreshes with one refresh token: at most one succeeds, and no token chain survives', async () => {
+    const a = await discover(server, await seedClient(server));
+    const tokens = await exchange(a, await authorize(server, a, alice));
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => client.refreshTokenGrant(a, tokens.refresh_token as string)));
+    const won = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    expect(won.length).toBeLessThanOrEqual(1);
+    for (const refreshed of won) {
+      await expect(client.refreshTokenGrant(a, refreshed.refresh_token as string)).rejects.toMatchObject({ error: 'invalid_grant' });
+      expect((await introspect(a, refreshed.access_token)).active).toBe(false);
+    }
+  });
+});
+
 describe('introspection and revocation', () => {
   test('client B introspecting client A\'s access or refresh token gets only active: false', async () => {
     const a = await discover(server, await seedClient(server));
