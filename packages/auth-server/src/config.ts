@@ -17,6 +17,12 @@ export interface AuthServerConfig {
   /** `NODE_ENV=production`: no demo defaults. */
   production: boolean;
   database: DatabaseSource;
+  /**
+   * `TRUST_PROXY_HOPS`: how many reverse proxies in front append to X-Forwarded-For (default 0:
+   * trust none). The client address used for sign-in throttling is taken that many hops from the
+   * right, so a client cannot choose it by sending its own header.
+   */
+  trustProxyHops: number;
   /** Access token lifetime, seconds (RFC 9068 tokens; the contract caps it at 300). */
   accessTokenTtlSeconds: number;
   /** Warnings about demo defaults in use, to print at start. */
@@ -37,8 +43,12 @@ const SECRET_LENGTH_MIN = 32;
 export function loadAuthServerConfig(env: Readonly<Record<string, string | undefined>>): AuthServerConfig {
   const production = env.NODE_ENV === 'production';
   const warnings: string[] = [];
+  for (const variable of ['AUTH_ISSUER', 'RESOURCE_API_URL'] as const) {
+    if (production && !env[variable]) throw new ConfigError(variable, 'is required in production (no localhost default)');
+  }
   const issuer = readUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000');
   const resourceApiUrl = readUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001');
+  const trustProxyHops = readInteger('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0, 10);
   if (production && new URL(issuer).protocol !== 'https:' && !isLocalhost(issuer)) {
     throw new ConfigError('AUTH_ISSUER', 'must be an https: URL in production (http is allowed for localhost only)');
   }
@@ -71,6 +81,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
     keyEncryptionSecret,
     production,
     database: resolveDatabaseUrl(env),
+    trustProxyHops,
     accessTokenTtlSeconds: 300,
     warnings,
   };
@@ -93,6 +104,13 @@ function readPort(value: string | undefined, issuer: string): number {
   const port = Number(value);
   if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
   return port;
+}
+
+function readInteger(variable: string, value: string | undefined, min: number, max: number): number {
+  if (value === undefined || value === '') return min;
+  const number = Number(value);
+  if (!/^[0-9]+$/.test(value) || number < min || number > max) throw new ConfigError(variable, `must be an integer from ${min} to ${max}`);
+  return number;
 }
 
 function isLocalhost(url: string): boolean {

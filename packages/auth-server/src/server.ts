@@ -13,7 +13,7 @@ import { deriveSealingKey } from './keys/seal.ts';
 import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
 import { createProvider } from './provider.ts';
 import { purgeExpiredAuthRows } from './maintenance.ts';
-import { rejectUnstorableParams } from './reject-unstorable-params.ts';
+import { rejectUnstorableParams, requireIssuerHost } from './reject-unstorable-params.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
 import { createLoginThrottle } from './users/index.ts';
 
@@ -55,12 +55,20 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     const keys = await loadSigningKeys(db, sealingKey);
     version = await signingKeysVersion(db);
     const provider = createProvider(config, db, keys);
-    provider.proxy = config.production;
+    provider.proxy = config.trustProxyHops > 0;
+    provider.maxIpsCount = config.trustProxyHops;
+    provider.on('server_error', (ctx: { oidc?: { route?: string } }, error: Error) => {
+      process.stderr.write(`auth-server: server_error on ${ctx.oidc?.route ?? 'unknown route'}: ${error.name}: ${error.message}\n`);
+    });
+    if (config.production) provider.use(requireIssuerHost(config.issuer));
     provider.use(helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
           defaultSrc: ["'none'"],
+          // No inline script of ours. oidc-provider adds the hash of its own auto-submit script
+          // (form_post responses, logout) to script-src when the directive is present.
+          scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
           imgSrc: ["'self'"],
           baseUri: ["'none'"],

@@ -88,3 +88,16 @@ describe('demo configuration (no NODE_ENV)', () => {
     expect(configError({ AUTH_COOKIE_KEYS: 'short' }).variable).toBe('AUTH_COOKIE_KEYS');
   });
 });
+
+describe('deployment settings', () => {
+  test.each(['AUTH_ISSUER', 'RESOURCE_API_URL'])('production refuses to start without %s instead of defaulting to localhost', (variable) => {
+    expect(configError({ ...PRODUCTION, [variable]: undefined }).variable).toBe(variable);
+  });
+
+  test('TRUST_PROXY_HOPS defaults to 0 (no proxy trusted) and accepts 0 to 10', () => {
+    expect(loadAuthServerConfig(PRODUCTION).trustProxyHops).toBe(0);
+    expect(loadAuthServerConfig({ ...PRODUCTION, TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+    expect(configError({ ...PRODUCTION, TRUST_PROXY_HOPS: 'yes' }).variable).toBe('TRUST_PROXY_HOPS');
+    expect(configError({ ...PRODUCTION, TRUST_PROXY_HOPS: '11' }).variable).toBe('TRUST_PROXY_HOPS');
+  });
+});

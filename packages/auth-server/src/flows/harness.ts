@@ -132,6 +132,10 @@ export interface AuthorizeResult {
   verifier: string;
   state: string;
   agent: UserAgent;
+  /** With `response_mode=form_post`: the auto-submitting page the server answered with. */
+  formPost?: { headers: Headers; html: string };
+  /** With `keepConsentPage`: the consent page's form targets and offered account ids, not submitted. */
+  consentPage?: { confirm: string; deny: string; accountIds: string[] };
 }
 
 /**
@@ -142,7 +146,9 @@ export async function authorize(
   server: TestAuthServer,
   config: client.Configuration,
   user: { username: string; password: string },
-  options: { scope?: string; prompt?: string; accountIds?: string[]; deny?: boolean; agent?: UserAgent; extra?: Record<string, string> } = {},
+  options: {
+    scope?: string; prompt?: string; accountIds?: string[]; deny?: boolean; agent?: UserAgent; extra?: Record<string, string>; keepConsentPage?: boolean;
+  } = {},
 ): Promise<AuthorizeResult> {
   const agent = options.agent ?? new UserAgent();
   const verifier = client.randomPKCECodeVerifier();
@@ -161,14 +167,21 @@ export async function authorize(
     const html = await step.response.text();
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new Error(`no form on ${step.url} (status ${step.response.status}): ${html.slice(0, 300)}`);
+    if (!new URL(action, server.issuer).toString().startsWith(server.issuer)) {
+      return { callbackUrl: new URL(action), verifier, state, agent, formPost: { headers: step.response.headers, html } };
+    }
+    const forms = [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((match) => new URL(match[1] as string, server.issuer).toString());
+    const offered = [...html.matchAll(/name="account_ids" value="([^"]+)"/g)].map((match) => match[1] as string);
+    if (options.keepConsentPage && !html.includes('name="password"')) {
+      const deny = forms.find((href) => href.endsWith('/abort')) as string;
+      return { callbackUrl: new URL(step.url), verifier, state, agent, consentPage: { confirm: new URL(action, server.issuer).toString(), deny, accountIds: offered } };
+    }
     let response: Response;
     if (html.includes('name="password"')) {
       response = await agent.request(new URL(action, server.issuer).toString(), { form: { username: user.username, password: user.password } });
     } else if (options.deny) {
-      const denyAction = [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((match) => match[1]).find((href) => href?.endsWith('/abort'));
-      response = await agent.request(new URL(denyAction as string, server.issuer).toString(), { method: 'POST', form: {} });
+      response = await agent.request(forms.find((href) => href.endsWith('/abort')) as string, { method: 'POST', form: {} });
     } else {
-      const offered = [...html.matchAll(/name="account_ids" value="([^"]+)"/g)].map((match) => match[1] as string);
       response = await agent.request(new URL(action, server.issuer).toString(), { form: { account_ids: options.accountIds ?? offered } });
     }
     const location = response.headers.get('location');

@@ -296,8 +296,9 @@ describe('security headers', () => {
     const { response, html } = await open();
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const csp = response.headers.get('content-security-policy') ?? '';
-    const scriptSources = cspDirective(csp, 'script-src') ?? cspDirective(csp, 'default-src');
-    expect(scriptSources).toBe("'none'");
+    // 'self' only: this server serves no script, and no inline script is allowed.
+    expect(cspDirective(csp, 'script-src')).toBe("'self'");
+    expect(cspDirective(csp, 'default-src')).toBe("'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(cspDirective(csp, 'frame-ancestors')).toBe("'none'");
     expect(response.headers.get('x-frame-options')).toBe('DENY');

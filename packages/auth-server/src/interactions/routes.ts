@@ -7,6 +7,7 @@ import { errors } from 'oidc-provider';
 import { listAccounts } from '@payapi/ledger';
 import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-accounts.ts';
 import { ACCOUNT_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
+import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
 import { usernameKey, verifyLogin } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
@@ -76,8 +77,11 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
       await renderConsent(ctx, details, client?.clientName ?? clientId, 'Choose at least one account to share, or Deny.', 400);
       return;
     }
-    const grant = details.grantId
-      ? (await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId })
+    // A second Allow on the same interaction reuses the grant the first one made, instead of
+    // leaving an orphan grant behind.
+    const existingGrantId = details.grantId ?? earlierConsentGrantId(details);
+    const grant = existingGrantId
+      ? (await provider.Grant.find(existingGrantId)) ?? new provider.Grant({ accountId, clientId })
       : new provider.Grant({ accountId, clientId });
     const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
@@ -93,7 +97,11 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {
-    await provider.interactionDetails(ctx.req, ctx.res);
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    // Deny after an Allow on the same interaction (two tabs, back button): the denial wins, and the
+    // grant the Allow made is revoked rather than left connected for 90 days.
+    const allowedGrantId = earlierConsentGrantId(details);
+    if (allowedGrantId && allowedGrantId !== details.grantId) await revokeGrant(provider, db, allowedGrantId);
     const result = { error: 'access_denied', error_description: 'The user denied the request' };
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
@@ -149,6 +157,12 @@ export async function expiredInteractionPage(ctx: Context, next: () => Promise<u
     }
     throw error;
   }
+}
+
+/** The grant id an earlier Allow on this interaction stored in its result, if any. */
+function earlierConsentGrantId(details: { result?: unknown }): string | undefined {
+  const result = details.result as { consent?: { grantId?: unknown } } | undefined;
+  return typeof result?.consent?.grantId === 'string' ? result.consent.grantId : undefined;
 }
 
 function formValues(value: unknown): string[] {
