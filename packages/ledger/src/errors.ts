@@ -37,10 +37,13 @@ export type LedgerErrorCode =
  */
 export class LedgerError extends Error {
   readonly code: LedgerErrorCode;
+  /** True when this refusal is the stored outcome of an earlier call with the same idempotency key. */
+  readonly replayed: boolean;
 
-  constructor(code: LedgerErrorCode, message: string) {
+  constructor(code: LedgerErrorCode, message: string, options: { replayed?: boolean } = {}) {
     super(message);
     this.name = 'LedgerError';
     this.code = code;
+    this.replayed = options.replayed === true;
   }
 }

@@ -73,10 +73,10 @@ describe('idempotent transfers', () => {
   test('a refusal met while executing is stored and replayed, even after the balance would allow it', async () => {
     const [source, destination] = await pair(100n);
     const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 500n, currency: 'CNY' };
-    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds' });
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds', replayed: false });
     const topUp = await openTestAccount(database.db, 'CNY', 1_000n);
     await transfer(database.db, { sourceAccountId: topUp.id, destinationAccountId: source.id, amountMinor: 1_000n, currency: 'CNY' });
-    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds' });
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused' })).rejects.toMatchObject({ code: 'insufficient_funds', replayed: true });
     expect(await transfersFrom(source.id)).toBe(0);
     // A new key executes afresh.
     const fresh = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-refused-2' });

@@ -97,7 +97,7 @@ async function executeClaimed(
 }
 
 function replay(outcome: StoredOutcome): Transfer {
-  if ('error' in outcome) throw new LedgerError(outcome.error.code, outcome.error.message);
+  if ('error' in outcome) throw new LedgerError(outcome.error.code, outcome.error.message, { replayed: true });
   return loadTransfer(outcome.transfer);
 }
 

@@ -1,0 +1,98 @@
+import express from 'express';
+import type { Express, Request } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import helmet from 'helmet';
+import type { Knex } from 'knex';
+import type { DestinationStream } from 'pino';
+import { createAccessTokenVerifier } from './auth/access-token.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { createDpopProofVerifier } from './auth/dpop-proof.ts';
+import type { ResourceApiConfig } from './config.ts';
+import { docsRoutes } from './docs/docs-routes.ts';
+import { ApiProblem } from './errors/problem.ts';
+import { handleErrors } from './errors/send-problem.ts';
+import { openApiDocument } from './openapi/document.ts';
+import { cors } from './observability/cors.ts';
+import { healthRoutes } from './observability/health-routes.ts';
+import { interactionId } from './observability/interaction-id.ts';
+import { createLogger, requestLogger } from './observability/logger.ts';
+import { createMetrics, recordMetrics } from './observability/metrics.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { transferRoutes } from './routes/transfers.ts';
+
+/** Options for tests and embedding; production needs none. */
+export interface ResourceApiOptions {
+  /** Where log lines go (default stdout). */
+  logDestination?: DestinationStream;
+  /**
+   * Turns on response validation against the OpenAPI document and reports each mismatch here
+   * (the answer is still sent). Tests collect these and expect none.
+   */
+  onResponseValidationError?: (error: Error, body: unknown, req: Request) => void;
+}
+
+/**
+ * Builds the resource API (contract "Resource API"): an Express app, not yet listening.
+ *
+ * Order: interaction id, request log, metrics, helmet, CORS; public routes (`/healthz`,
+ * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for everything else a
+ * JSON body parser (64 KiB) and express-openapi-validator (unknown path 404, wrong method 405,
+ * wrong content type 415, shapes 400) before the `/v1` routes; last, problem+json for every error.
+ *
+ * @param config see `loadResourceApiConfig`
+ * @param db knex on the shared PostgreSQL with schemas `ledger` and `auth` migrated
+ */
+export function createResourceApi(config: ResourceApiConfig, db: Knex, options: ResourceApiOptions = {}): Express {
+  const document = openApiDocument({ publicUrl: config.publicUrl, issuer: config.issuer });
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = createMetrics();
+  const verifyToken = createAccessTokenVerifier({
+    issuer: config.issuer, audience: config.publicUrl, clockToleranceSeconds: config.clockToleranceSeconds, jwks: config.jwks,
+  });
+  const verifyProof = createDpopProofVerifier({ publicUrl: config.publicUrl, windowSeconds: config.dpopProofWindowSeconds });
+  const authenticated = authenticate(verifyToken, verifyProof);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+  app.use(interactionId, requestLogger(logger), recordMetrics(metrics));
+  app.use(helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'connect-src': ["'self'", config.issuer],
+        'frame-ancestors': ["'none'"],
+        // Over plain http (local demo) upgrading would point the docs' assets at an https port nobody serves.
+        'upgrade-insecure-requests': config.publicUrl.startsWith('https:') ? [] : null,
+      },
+    },
+    frameguard: { action: 'deny' },
+  }));
+  app.use(cors(config.corsOrigins));
+  app.use(healthRoutes(db, metrics));
+  app.use(docsRoutes(document));
+
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json' }));
+  app.use(OpenApiValidator.middleware({
+    apiSpec: document as never,
+    // No coercion of bodies: a JSON number is not an amount. (Path and query parameters are always coerced.)
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
+    validateResponses: options.onResponseValidationError ? { onError: options.onResponseValidationError } : false,
+    validateSecurity: false,
+    validateApiSpec: true,
+    ignoreUndocumented: false,
+    validateFormats: true,
+    ajvFormats: { mode: 'full' },
+  }));
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(accountRoutes(db, authenticated));
+  app.use(transferRoutes(db, authenticated));
+  app.use(() => {
+    throw new ApiProblem(404, 'not_found', 'no such resource');
+  });
+  app.use(handleErrors);
+  return app;
+}

@@ -1,0 +1,129 @@
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { ApiProblem } from '../errors/problem.ts';
+
+/** A validated RFC 9068 access token, as the route steps use it. */
+export interface AccessToken {
+  /** The compact JWT itself (for the DPoP `ath` check only; never logged). */
+  raw: string;
+  /** The user (`sub`). */
+  subject: string;
+  /** The partner app (`client_id`); also the scope of idempotency keys. */
+  clientId: string;
+  jti: string;
+  scopes: ReadonlySet<string>;
+  /** Ledger account ids the user consented to (`account_ids`); empty for client-credentials tokens. */
+  accountIds: ReadonlySet<string>;
+  /** `cnf.jkt` (RFC 9449 §6.1) when the token is DPoP-bound, else null. */
+  jkt: string | null;
+  /** `exp`, seconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Options of {@link createAccessTokenVerifier}. */
+export interface AccessTokenVerifierOptions {
+  /** Exact expected `iss`; the JWKS is `${issuer}/jwks`. */
+  issuer: string;
+  /** Exact expected `aud` (the resource indicator). */
+  audience: string;
+  /** Allowed skew on `exp`, `nbf`, `iat`, seconds (at most 30). */
+  clockToleranceSeconds: number;
+  jwks: { timeoutMs: number; cooldownMs: number; cacheMaxAgeMs: number };
+}
+
+/** Why a token was refused, for the 401's description. Says what failed, never the token. */
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** Signature algorithms of access tokens (contract: ES256, PS256 allowed). Pinned: `none` and HMAC never pass. */
+export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'PS256'];
+
+const SPACE_DELIMITED = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
+const MAX_ACCOUNT_IDS = 100;
+
+/**
+ * Builds the access-token check of RFC 9068 §4 on the authorization server's JWKS (jose
+ * `createRemoteJWKSet`, every limit explicit: a new `kid` after a key rotation is found by one
+ * refetch; unknown `kid`s refetch at most once per cooldown).
+ *
+ * Checks: signature with a published key and a pinned algorithm (ES256, PS256), header `typ`
+ * `at+jwt` (so an ID token is refused), exact `iss` and `aud`, `exp`/`nbf` within the tolerance,
+ * and the claims `sub`, `client_id`, `jti`, `scope` (plus `account_ids` when present: an array of strings).
+ *
+ * @returns `verify(token)`, resolving to the {@link AccessToken}
+ * @throws from `verify`: {@link InvalidTokenError} for any refused token; {@link ApiProblem} 503
+ *   `authorization_server_unavailable` when the JWKS cannot be fetched
+ */
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<AccessToken> {
+  const jwks = createRemoteJWKSet(new URL(`${options.issuer}/jwks`), {
+    timeoutDuration: options.jwks.timeoutMs,
+    cooldownDuration: options.jwks.cooldownMs,
+    cacheMaxAge: options.jwks.cacheMaxAgeMs,
+  });
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
+        typ: 'at+jwt',
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'client_id', 'jti', 'scope'],
+      }));
+    } catch (error) {
+      throw joseFailure(error);
+    }
+    return toAccessToken(token, payload);
+  };
+}
+
+function joseFailure(error: unknown): Error {
+  // A timeout, a network failure, a non-200 or unparsable JWKS: the authorization server's fault, not the token's.
+  const jwksUnavailable = error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid
+    || !(error instanceof errors.JOSEError) || error.code === 'ERR_JOSE_GENERIC';
+  if (jwksUnavailable) {
+    return new ApiProblem(503, 'authorization_server_unavailable', 'the keys to check access tokens cannot be fetched; try again later', { 'Retry-After': '5' });
+  }
+  if (error instanceof errors.JWTExpired) return new InvalidTokenError('the access token has expired');
+  if (error instanceof errors.JWTClaimValidationFailed) return new InvalidTokenError(`the access token's "${error.claim}" claim is not acceptable`);
+  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('the access token is signed with an unknown key');
+  if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('the access token is signed with an algorithm that is not allowed');
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('the access token signature is invalid');
+  return new InvalidTokenError('the access token is malformed or not an access token');
+}
+
+function toAccessToken(raw: string, payload: JWTPayload): AccessToken {
+  const text = (name: string): string => {
+    const value = payload[name];
+    if (typeof value !== 'string' || value.length < 1 || value.length > 255) throw new InvalidTokenError(`the access token's "${name}" claim is missing or malformed`);
+    return value;
+  };
+  const scope = text('scope');
+  if (!SPACE_DELIMITED.test(scope)) throw new InvalidTokenError('the access token\'s "scope" claim is malformed');
+  const accountIds = payload.account_ids ?? [];
+  if (!Array.isArray(accountIds) || accountIds.length > MAX_ACCOUNT_IDS || !accountIds.every((id) => typeof id === 'string')) {
+    throw new InvalidTokenError('the access token\'s "account_ids" claim is malformed');
+  }
+  const cnf = payload.cnf;
+  let jkt: string | null = null;
+  if (cnf !== undefined) {
+    const value = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+    if (typeof value !== 'string' || value.length === 0) throw new InvalidTokenError('the access token\'s "cnf" claim is not a DPoP key binding');
+    jkt = value;
+  }
+  return {
+    raw,
+    subject: text('sub'),
+    clientId: text('client_id'),
+    jti: text('jti'),
+    scopes: new Set(scope.split(' ')),
+    accountIds: new Set(accountIds as string[]),
+    jkt,
+    expiresAt: payload.exp as number,
+  };
+}

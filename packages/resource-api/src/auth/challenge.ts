@@ -1,0 +1,31 @@
+import { ApiProblem } from '../errors/problem.ts';
+
+/** How the token was presented: `Authorization: Bearer` (RFC 6750) or `Authorization: DPoP` (RFC 9449 §7.1). */
+export type TokenScheme = 'Bearer' | 'DPoP';
+
+/** DPoP proof algorithms we accept, advertised in the `DPoP` challenge (RFC 9449 §7.1). */
+export const DPOP_ALGORITHMS = ['ES256', 'PS256', 'EdDSA'] as const;
+
+/** Quotes a value for an auth-param (RFC 9110 §11.2): no quotes or backslashes survive, nor control characters. */
+function quoted(value: string): string {
+  return `"${value.replace(/[\\"\p{Cc}]/gu, ' ')}"`;
+}
+
+/**
+ * 401 `invalid_token` (RFC 6750 §3.1) with its `WWW-Authenticate` challenge in the scheme the
+ * client used; the other scheme is offered too, so a client without a token learns both.
+ *
+ * @param error `invalid_token` (default), or `invalid_dpop_proof` for a bad DPoP proof (RFC 9449 §7.1)
+ */
+export function unauthorized(scheme: TokenScheme, detail: string, error: 'invalid_token' | 'invalid_dpop_proof' = 'invalid_token'): ApiProblem {
+  const failed = `${scheme} error=${quoted(error)}, error_description=${quoted(detail)}`;
+  const other = scheme === 'Bearer' ? `DPoP algs="${DPOP_ALGORITHMS.join(' ')}"` : 'Bearer';
+  return new ApiProblem(401, error, detail, { 'WWW-Authenticate': [failed, other] });
+}
+
+/** 403 `insufficient_scope` naming the scope the endpoint needs (RFC 6750 §3.1). */
+export function insufficientScope(scheme: TokenScheme, scope: string): ApiProblem {
+  return new ApiProblem(403, 'insufficient_scope', `this endpoint needs the scope ${scope}`, {
+    'WWW-Authenticate': `${scheme} error="insufficient_scope", scope=${quoted(scope)}`,
+  });
+}

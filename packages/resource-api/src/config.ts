@@ -1,0 +1,95 @@
+import { ConfigError, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource } from '@payapi/platform';
+
+/** The resource API's configuration, read and checked once at start (STYLE.md rule 7). */
+export interface ResourceApiConfig {
+  /** `RESOURCE_API_URL`: public base URL, resource indicator (RFC 8707) and required JWT `aud` (default `http://localhost:4001`). */
+  publicUrl: string;
+  /** `AUTH_ISSUER`: exact `iss` of access tokens; the JWKS is read from `${issuer}/jwks` (default `http://localhost:4000`). */
+  issuer: string;
+  /** `PORT`: TCP port to listen on (default: the public URL's port, else 4001). */
+  port: number;
+  /** `LOG_LEVEL`: pino level (default `info`). */
+  logLevel: string;
+  /** `NODE_ENV=production`: no demo defaults. */
+  production: boolean;
+  database: DatabaseSource;
+  /** `CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser; empty = CORS closed. */
+  corsOrigins: string[];
+  /** Limits of the JWKS fetch (jose `createRemoteJWKSet`), milliseconds. */
+  jwks: {
+    /** Abort a JWKS request after this long. */
+    timeoutMs: number;
+    /** After a fetch, no other fetch for this long, even for unknown `kid`s (a flood of random `kid`s costs one fetch per cooldown). */
+    cooldownMs: number;
+    /** Refetch the JWKS when it is older than this, even if every `kid` is known. */
+    cacheMaxAgeMs: number;
+  };
+  /** Allowed clock skew on `exp`, `nbf` and `iat`, seconds (the issue caps it at 30). */
+  clockToleranceSeconds: number;
+  /** DPoP proofs (RFC 9449 §11.1): accepted when `iat` is within this many seconds of now; their `jti`s are remembered as long. */
+  dpopProofWindowSeconds: number;
+  /** Request bodies larger than this are refused with 413 (64 KiB). */
+  bodyLimitBytes: number;
+}
+
+const ALLOWED_LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Reads the environment into a {@link ResourceApiConfig}.
+ *
+ * @param env usually `process.env`; reads `RESOURCE_API_URL`, `AUTH_ISSUER`, `PORT`, `LOG_LEVEL`,
+ *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`
+ * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level; with
+ *   `NODE_ENV=production`, a missing `DATABASE_URL` or a plain-http URL other than localhost
+ */
+export function loadResourceApiConfig(env: Readonly<Record<string, string | undefined>>): ResourceApiConfig {
+  const production = env.NODE_ENV === 'production';
+  const publicUrl = readUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001', production);
+  const issuer = readUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', production);
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!ALLOWED_LOG_LEVELS.has(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${[...ALLOWED_LOG_LEVELS].join(', ')}`);
+  }
+  const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)
+    .map((origin) => new URL(readUrl('CORS_ORIGINS', origin, production)).origin);
+  return {
+    publicUrl,
+    issuer,
+    port: readPort(env.PORT, publicUrl),
+    logLevel,
+    production,
+    database: resolveDatabaseUrl(env),
+    corsOrigins,
+    jwks: { timeoutMs: 3_000, cooldownMs: 5_000, cacheMaxAgeMs: 10 * 60_000 },
+    clockToleranceSeconds: 30,
+    dpopProofWindowSeconds: 60,
+    bodyLimitBytes: 64 * 1024,
+  };
+}
+
+function readUrl(variable: string, value: string, production: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `is not a URL: "${value.slice(0, 100)}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be an http: or https: URL');
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(variable, 'must not carry a query, fragment or credentials');
+  if (production && url.protocol !== 'https:' && !isLocalhost(url)) {
+    throw new ConfigError(variable, 'must be an https: URL in production (http is allowed for localhost only)');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function readPort(value: string | undefined, publicUrl: string): number {
+  if (value === undefined || value === '') return Number(new URL(publicUrl).port || 4001);
+  const port = Number(value);
+  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
+  return port;
+}
+
+function isLocalhost(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+}

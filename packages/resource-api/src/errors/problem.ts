@@ -1,0 +1,59 @@
+/** Base of the `type` URIs of our problem documents (RFC 9457 §3.1.1): `${PROBLEM_TYPE_BASE}${code}`. */
+export const PROBLEM_TYPE_BASE = 'https://payapi.example/problems/';
+
+/** The media type of every error answer (RFC 9457 §3). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** An RFC 9457 problem document as this API sends it: every member always present. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+}
+
+/** Titles per status: short, human, never request-specific (RFC 9457 §3.1.3). */
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * An expected failure of a request, answered as problem+json with a stable snake_case `code`.
+ * `headers` are added to the answer (`WWW-Authenticate`, `Allow`, `Retry-After`). Anything else
+ * thrown is a bug and becomes a 500 that reveals nothing (see `problemFromError`).
+ */
+export class ApiProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Readonly<Record<string, string | string[]>>;
+
+  constructor(status: number, code: string, detail: string, headers: Record<string, string | string[]> = {}) {
+    super(detail);
+    this.name = 'ApiProblem';
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
+  }
+
+  /** The body to send (RFC 9457 §3.1). */
+  toDocument(): ProblemDocument {
+    return {
+      type: `${PROBLEM_TYPE_BASE}${this.code}`,
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    };
+  }
+}

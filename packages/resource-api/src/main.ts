@@ -1,0 +1,37 @@
+/**
+ * The resource API on its own (`pnpm --filter @payapi/resource-api start`): reads the environment
+ * (see config.ts), migrates schema `ledger`, checks that schema `auth` (the grant-state function)
+ * is there, listens on PORT. Needs DATABASE_URL (demo mode with the embedded database is
+ * `pnpm start` at the root).
+ */
+import { createServer } from 'node:http';
+import { migrateLedger } from '@payapi/ledger';
+import { ConfigError, createDatabase, describeConnectionError } from '@payapi/platform';
+import { createResourceApi } from './app.ts';
+import { loadResourceApiConfig } from './config.ts';
+
+async function main(): Promise<void> {
+  const config = loadResourceApiConfig(process.env);
+  if (config.database.kind !== 'url') throw new ConfigError('DATABASE_URL', 'is required to run the resource API on its own (or use `pnpm start`)');
+  const db = createDatabase({ url: config.database.url, applicationName: 'payapi-resource' });
+  try {
+    await migrateLedger(db);
+  } catch (error) {
+    throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
+  }
+  const { rows } = await db.raw<{ rows: Array<{ found: string | null }> }>(
+    `SELECT to_regprocedure('auth.access_token_is_active(text)')::text AS found`);
+  if (!rows[0]?.found) throw new Error('schema auth is not migrated (auth.access_token_is_active is missing): start the authorization server first, or run `pnpm cli db:migrate`');
+  const http = createServer(createResourceApi(config, db));
+  http.listen(config.port, () => console.log(`resource-api: ${config.publicUrl} (listening on ${config.port})`));
+  const stop = (): void => {
+    http.close(() => void db.destroy().then(() => process.exit(0)));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import { LedgerError, getAccount, getBalance, listPostings } from '@payapi/ledger';
+import type { Account } from '@payapi/ledger';
+import type { Knex } from 'knex';
+import { authenticatedOf } from '../auth/request-token.ts';
+import { requireScope } from '../auth/require-scope.ts';
+import { consentedAccountOf, loadConsentedAccount } from './load-consented-account.ts';
+import { toWireAccount, toWireBalance, toWireTransaction } from './wire.ts';
+
+/**
+ * `/v1/accounts…` (contract "Resource API"): list, one account, its balance, its history. Each
+ * route reads top to bottom: authenticate, scope, consent, answer.
+ *
+ * @param authenticate the `authenticate` step, built once for the app
+ */
+export function accountRoutes(db: Knex, authenticate: RequestHandler): Router {
+  const router = Router();
+  router.get('/v1/accounts', authenticate, requireScope('accounts:read'), listConsentedAccounts(db));
+  router.get('/v1/accounts/:account_id', authenticate, requireScope('accounts:read'), loadConsentedAccount(db), sendAccount);
+  router.get('/v1/accounts/:account_id/balance', authenticate, requireScope('accounts:read'), loadConsentedAccount(db), sendBalance(db));
+  router.get('/v1/accounts/:account_id/transactions', authenticate, requireScope('transactions:read'), loadConsentedAccount(db), sendHistoryPage(db));
+  return router;
+}
+
+/** The consented accounts, in consent order; one that vanished or changed owner since consent is left out. */
+function listConsentedAccounts(db: Knex): RequestHandler {
+  return async (req, res) => {
+    const { token } = authenticatedOf(req);
+    const accounts: Account[] = [];
+    for (const accountId of token.accountIds) {
+      try {
+        const account = await getAccount(db, accountId);
+        if (account.ownerSubject === token.subject) accounts.push(account);
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'account_not_found')) throw error;
+      }
+    }
+    res.json({ data: accounts.map(toWireAccount) });
+  };
+}
+
+const sendAccount: RequestHandler = (req, res) => {
+  res.json(toWireAccount(consentedAccountOf(req)));
+};
+
+function sendBalance(db: Knex): RequestHandler {
+  return async (req, res) => {
+    res.json(toWireBalance(await getBalance(db, consentedAccountOf(req).id)));
+  };
+}
+
+/** Query parameters arrive validated by the OpenAPI document (limit 1..100, from/to date-time). */
+function sendHistoryPage(db: Knex): RequestHandler {
+  return async (req, res) => {
+    const query = req.query as Record<string, string | number | undefined>;
+    const page = await listPostings(db, {
+      accountId: consentedAccountOf(req).id,
+      ...(query.limit === undefined ? {} : { limit: Number(query.limit) }),
+      ...(typeof query.cursor === 'string' ? { cursor: query.cursor } : {}),
+      ...(typeof query.from === 'string' ? { from: query.from } : {}),
+      ...(typeof query.to === 'string' ? { to: query.to } : {}),
+    });
+    res.json({ data: page.data.map(toWireTransaction), next_cursor: page.nextCursor });
+  };
+}
