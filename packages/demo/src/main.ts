@@ -1,13 +1,15 @@
 /**
  * `pnpm start`: the whole system in demo mode, in one process. Today: the embedded PostgreSQL
- * (unless DATABASE_URL is set) with every package's migrations applied, and the authorization
- * server on :4000. The resource API and partner demo join here as they are built.
+ * (unless DATABASE_URL is set) with every package's migrations applied, the authorization server on
+ * :4000 and the resource API on :4001. The partner demo and seeding join here as they are built.
+ * Each service takes its port from its URL (AUTH_ISSUER, RESOURCE_API_URL); PORT is ignored here.
  * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
+import { createResourceApi, loadResourceApiConfig } from '@payapi/resource-api';
 import {
   ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, redactDatabaseUrl, resolveDatabaseUrl, startEmbeddedPostgres,
 } from '@payapi/platform';
@@ -17,7 +19,9 @@ let embedded: RunningPostgres | undefined;
 let databaseUrl: string | undefined;
 
 async function main(): Promise<void> {
-  const authConfig = loadAuthServerConfig(process.env);
+  const serviceEnv = { ...process.env, PORT: undefined };
+  const authConfig = loadAuthServerConfig(serviceEnv);
+  const apiConfig = loadResourceApiConfig(serviceEnv);
   const source = resolveDatabaseUrl(process.env);
   let url: string;
   if (source.kind === 'embedded') {
@@ -33,13 +37,15 @@ async function main(): Promise<void> {
   for (const warning of authConfig.warnings) console.warn(`demo mode: ${warning}`);
   const auth = await createAuthServer(authConfig, db);
   const authHttp = await listen(createServer(auth.handler), authConfig.port, 'authorization server');
+  const apiHttp = await listen(createServer(createResourceApi(apiConfig, db)), apiConfig.port, 'resource API');
   console.log([
     '',
     `database              ${redactDatabaseUrl(url)}`,
     `migrations            ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`,
     `authorization server  ${authConfig.issuer}  (discovery: ${authConfig.issuer}/.well-known/openid-configuration)`,
+    `resource API          ${apiConfig.publicUrl}  (docs: ${apiConfig.publicUrl}/docs)`,
     '',
-    'The resource API (:4001) and partner demo (:4002) are not built yet, and nothing is seeded:',
+    'The partner demo (:4002) is not built yet, and nothing is seeded:',
     'create a user, an account and a client with `pnpm cli users:create`, `accounts:open`, `clients:create`.',
     'ready. Press Ctrl-C to stop.',
   ].join('\n'));
@@ -49,8 +55,10 @@ async function main(): Promise<void> {
   });
   console.log('stopping');
   auth.close();
-  authHttp.closeAllConnections();
-  await new Promise((resolve) => authHttp.close(resolve));
+  for (const http of [authHttp, apiHttp]) {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  }
   await db.destroy();
   await embedded?.stop();
 }
