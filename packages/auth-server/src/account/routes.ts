@@ -10,8 +10,9 @@ import { listActiveGrants } from '../consent/grant-accounts.ts';
 import { SCOPE_DESCRIPTIONS } from '../scopes.ts';
 import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
-import { getUserBySub, usernameKey, verifyLogin } from '../users/index.ts';
+import { getUserBySub } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
+import { signInFromForm } from '../views/sign-in-form.ts';
 
 const SESSION_COOKIE = 'payapi.account';
 /** The connected-apps session lasts 15 minutes: it can revoke access, so it is kept short. */
@@ -48,24 +49,8 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
   });
 
   router.post('/account/login', parseForm, async (ctx) => {
-    const form = ctx.request.body as Record<string, unknown>;
-    const username = typeof form.username === 'string' ? form.username.slice(0, 64) : '';
-    const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
-    const page = { action: '/account/login', clientName: null, username, csrfToken: null };
-    const key = usernameKey(username);
-    const verdict = await throttle.check(key, ctx.ip);
-    if (!verdict.allowed) {
-      // RFC 6585 §4 / RFC 9110 §10.2.3; users/index.ts asks every sign-in handler for it.
-      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
-      return;
-    }
-    const user = await verifyLogin(db, username, password);
-    if (!user) {
-      renderPage(ctx, 'login', { ...page, error: 'Invalid username or password' });
-      return;
-    }
-    await throttle.recordSuccess(key, ctx.ip);
+    const user = await signInFromForm(ctx, db, throttle, { action: '/account/login', clientName: null });
+    if (!user) return;
     const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
     ctx.cookies.set(SESSION_COOKIE, `${user.sub}.${expires}`, {
       signed: true, httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: SESSION_SECONDS * 1000, path: '/account',

@@ -9,13 +9,11 @@ import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-account
 import { ACCOUNT_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
 import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
-import { usernameKey, verifyLogin } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
+import { signInFromForm } from '../views/sign-in-form.ts';
 
 /** Form bodies only, small: these routes read a username, a password and a few checkboxes. */
 const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-
-const INVALID_LOGIN = 'Invalid username or password';
 
 /**
  * The interaction pages oidc-provider sends the browser to (`/interaction/:uid`): login, then
@@ -39,25 +37,9 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
   router.post('/interaction/:uid/login', parseForm, async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.prompt.name !== 'login') throw new errors.InvalidRequest('this step is not a login');
-    const form = ctx.request.body as Record<string, unknown>;
-    const username = typeof form.username === 'string' ? form.username.slice(0, 64) : '';
-    const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
     const client = await provider.Client.find(String(details.params.client_id));
-    const page = { action: `/interaction/${details.uid}/login`, clientName: client?.clientName ?? null, username, csrfToken: null };
-    const key = usernameKey(username);
-    const verdict = await throttle.check(key, ctx.ip);
-    if (!verdict.allowed) {
-      // RFC 6585 §4 / RFC 9110 §10.2.3; users/index.ts asks every sign-in handler for it.
-      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      renderPage(ctx, 'login', { ...page, error: `Too many sign-in attempts. Wait ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s) and try again.` }, 429);
-      return;
-    }
-    const user = await verifyLogin(db, username, password);
-    if (!user) {
-      renderPage(ctx, 'login', { ...page, error: INVALID_LOGIN });
-      return;
-    }
-    await throttle.recordSuccess(key, ctx.ip);
+    const user = await signInFromForm(ctx, db, throttle, { action: `/interaction/${details.uid}/login`, clientName: client?.clientName ?? null });
+    if (!user) return;
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(redirectTo);
