@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
@@ -46,12 +46,9 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
   for (const variable of ['AUTH_ISSUER', 'RESOURCE_API_URL'] as const) {
     if (production && !env[variable]) throw new ConfigError(variable, 'is required in production (no localhost default)');
   }
-  const issuer = readUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000');
-  const resourceApiUrl = readUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001');
+  const issuer = readServiceUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', { requireHttps: production });
+  const resourceApiUrl = readServiceUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001');
   const trustProxyHops = readInteger('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0, 10);
-  if (production && new URL(issuer).protocol !== 'https:' && !isLocalhost(issuer)) {
-    throw new ConfigError('AUTH_ISSUER', 'must be an https: URL in production (http is allowed for localhost only)');
-  }
   let cookieKeys = (env.AUTH_COOKIE_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
   if (cookieKeys.length === 0) {
     if (production) throw new ConfigError('AUTH_COOKIE_KEYS', 'is required in production (comma-separated secrets of 32+ characters)');
@@ -75,7 +72,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
   }
   return {
     issuer,
-    port: readPort(env.PORT, issuer),
+    port: readPort(env.PORT, issuer, 4000),
     resourceApiUrl,
     cookieKeys,
     keyEncryptionSecret,
@@ -87,33 +84,9 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
   };
 }
 
-function readUrl(variable: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(variable, `is not a URL: "${value.slice(0, 100)}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be an http: or https: URL');
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError(variable, 'must not carry a query, fragment or credentials');
-  return value.replace(/\/+$/, '');
-}
-
-function readPort(value: string | undefined, issuer: string): number {
-  if (value === undefined || value === '') return Number(new URL(issuer).port || 4000);
-  const port = Number(value);
-  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
-  return port;
-}
-
 function readInteger(variable: string, value: string | undefined, min: number, max: number): number {
   if (value === undefined || value === '') return min;
   const number = Number(value);
   if (!/^[0-9]+$/.test(value) || number < min || number > max) throw new ConfigError(variable, `must be an integer from ${min} to ${max}`);
   return number;
-}
-
-function isLocalhost(url: string): boolean {
-  const { hostname } = new URL(url);
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }

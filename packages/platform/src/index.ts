@@ -1,4 +1,5 @@
 export { ConfigError } from './config-error.ts';
+export { isLocalhostUrl, readPort, readServiceUrl } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
 export { createDatabase } from './database.ts';

@@ -1,4 +1,4 @@
-import { ConfigError, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource } from '@payapi/platform';
 
 /** The resource API's configuration, read and checked once at start (STYLE.md rule 7). */
@@ -45,18 +45,18 @@ const ALLOWED_LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', '
  */
 export function loadResourceApiConfig(env: Readonly<Record<string, string | undefined>>): ResourceApiConfig {
   const production = env.NODE_ENV === 'production';
-  const publicUrl = readUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001', production);
-  const issuer = readUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', production);
+  const publicUrl = readServiceUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001', { requireHttps: production });
+  const issuer = readServiceUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', { requireHttps: production });
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!ALLOWED_LOG_LEVELS.has(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${[...ALLOWED_LOG_LEVELS].join(', ')}`);
   }
   const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)
-    .map((origin) => new URL(readUrl('CORS_ORIGINS', origin, production)).origin);
+    .map((origin) => new URL(readServiceUrl('CORS_ORIGINS', origin, { requireHttps: production })).origin);
   return {
     publicUrl,
     issuer,
-    port: readPort(env.PORT, publicUrl),
+    port: readPort(env.PORT, publicUrl, 4001),
     logLevel,
     production,
     database: resolveDatabaseUrl(env),
@@ -66,30 +66,4 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     dpopProofWindowSeconds: 60,
     bodyLimitBytes: 64 * 1024,
   };
-}
-
-function readUrl(variable: string, value: string, production: boolean): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(variable, `is not a URL: "${value.slice(0, 100)}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(variable, 'must be an http: or https: URL');
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError(variable, 'must not carry a query, fragment or credentials');
-  if (production && url.protocol !== 'https:' && !isLocalhost(url)) {
-    throw new ConfigError(variable, 'must be an https: URL in production (http is allowed for localhost only)');
-  }
-  return value.replace(/\/+$/, '');
-}
-
-function readPort(value: string | undefined, publicUrl: string): number {
-  if (value === undefined || value === '') return Number(new URL(publicUrl).port || 4001);
-  const port = Number(value);
-  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
-  return port;
-}
-
-function isLocalhost(url: URL): boolean {
-  return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
 }
