@@ -62,11 +62,22 @@ export async function up(knex: Knex): Promise<void> {
                         WHERE t.jti = p_jti AND t.revoked_at IS NULL AND t.expires_at > now()
                           AND (t.grant_id IS NULL OR auth.grant_is_active(t.grant_id)))
       $fn$;
+
+    -- The accounts an active token may use now: the grant's current consent (a later consent to the
+    -- same grant may have unticked some), or an empty array for client-credentials tokens; NULL when
+    -- the token is not active. The resource API calls it on money movement.
+    CREATE FUNCTION auth.access_token_account_ids(p_jti text) RETURNS text[]
+      LANGUAGE sql STABLE AS $fn$
+        SELECT CASE WHEN auth.access_token_is_active(p_jti) THEN coalesce(
+          (SELECT g.account_ids FROM auth.access_tokens t JOIN auth.grant_accounts g ON g.grant_id = t.grant_id
+            WHERE t.jti = p_jti), '{}'::text[]) END
+      $fn$;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
+    DROP FUNCTION auth.access_token_account_ids(text);
     DROP FUNCTION auth.access_token_is_active(text);
     DROP FUNCTION auth.grant_is_active(text);
     DROP TABLE auth.resource_servers;

@@ -46,7 +46,8 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
   const now = options.now ?? Date.now;
   const replayCacheMax = options.replayCacheMax ?? 100_000;
   const seen = new Map<string, number>();
-  const remember = (key: string): boolean => {
+  /** Remembers `key` until `rememberUntilMs`; false when it is already remembered. */
+  const remember = (key: string, rememberUntilMs: number): boolean => {
     const nowMs = now();
     if (seen.size >= replayCacheMax) {
       for (const [entry, expiresAtMs] of seen) if (expiresAtMs <= nowMs) seen.delete(entry);
@@ -56,7 +57,7 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
     if (seen.size >= replayCacheMax) {
       throw new ApiProblem(503, 'temporarily_unavailable', 'too many DPoP proofs at once; try again shortly', { 'Retry-After': '1' });
     }
-    seen.set(key, nowMs + options.windowSeconds * 2_000);
+    seen.set(key, rememberUntilMs);
     return true;
   };
 
@@ -92,7 +93,10 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > JTI_LENGTH_MAX) {
       throw refuse('the DPoP proof jti is malformed');
     }
-    if (!remember(`${token.jkt}:${payload.jti}`)) throw refuse('the DPoP proof was already used');
+    // Remembered for as long as the proof could pass the iat check: until iat + window, plus the
+    // second that flooring the clock to whole seconds adds.
+    const acceptableUntilMs = (payload.iat + options.windowSeconds + 1) * 1000;
+    if (!remember(`${token.jkt}:${payload.jti}`, acceptableUntilMs)) throw refuse('the DPoP proof was already used');
   };
 }
 

@@ -143,6 +143,12 @@ describe('GET /v1/accounts/{account_id}/transactions', () => {
     expect(beforeNewest.body.data.map((row: { id: string }) => row.id)).not.toContain(newest.id);
   });
 
+  test('accepts from and to with unencoded colons, as curl and axios send them', async () => {
+    const plain = await call(api, 'GET', `/v1/accounts/${current().id}/transactions?from=2020-01-01T00:00:00Z&to=2999-01-01T00:00:00%2B08:00`, { token: partner.accessToken });
+    expect(plain.status).toBe(200);
+    expect(plain.body.data).toHaveLength(4);
+  });
+
   test.each([
     ['limit=0', 'invalid_request'],
     ['limit=101', 'invalid_request'],

@@ -163,4 +163,14 @@ describe('logs', () => {
     expect(all).not.toContain(alice.accounts[0]!.id);
     expect(all).toContain(`acc_…${alice.accounts[0]!.id.slice(-4)}`);
   });
+
+  test('never carry a token sent by mistake in the query string, nor an account id hidden by percent-encoding', async () => {
+    const encodedId = alice.accounts[0]!.id.replace(/^a/, '%61');
+    await call(api, 'GET', `/v1/accounts?access_token=${partner.accessToken}`, { token: partner.accessToken, headers: { 'x-fapi-interaction-id': 'log-check-2' } });
+    await call(api, 'GET', `/v1/accounts/${encodedId}`, { token: partner.accessToken, headers: { 'x-fapi-interaction-id': 'log-check-3' } });
+    const all = api.logs.join('\n');
+    expect(all).toContain('?[query omitted]');
+    expect(all).not.toContain(partner.accessToken.split('.')[1]);
+    expect(all).not.toContain(alice.accounts[0]!.id.slice(4));
+  });
 });

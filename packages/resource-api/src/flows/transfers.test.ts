@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { auditLedger, getBalance } from '@payapi/ledger';
 import * as client from 'openid-client';
+import { UserAgent, authorize, discover, exchange, seedClient } from '../../../auth-server/src/flows/harness.ts';
 import { call, connect, seedUser, startTestApi } from '../test-support.ts';
 import type { Alice, Connection, TestApi } from '../test-support.ts';
 
@@ -180,6 +181,22 @@ describe('GET /v1/transfers/{transfer_id}', () => {
     const answer = await call(api, 'GET', `/v1/transfers/tr_${'1'.repeat(32)}`, { token: readOnly.accessToken });
     expect(answer.status).toBe(403);
     expect(answer.body.code).toBe('insufficient_scope');
+  });
+});
+
+describe('a later consent to the same grant', () => {
+  test('an account unticked at a later consent can no longer be debited with a token issued before it', async () => {
+    const registered = await seedClient(api.auth);
+    const config = await discover(api.auth, registered);
+    const agent = new UserAgent();
+    const before = await exchange(config, await authorize(api.auth, config, alice, { accountIds: [current(), euro()], agent }));
+    await exchange(config, await authorize(api.auth, config, alice, { accountIds: [euro()], agent }));
+    const body = { source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' };
+    const answer = await post(body, newKey(), before.access_token);
+    expect(answer.status).toBe(404);
+    expect(answer.body.code).toBe('account_not_found');
+    const stillConsented = await post({ ...body, source_account_id: euro(), destination_account_id: bob.accounts[2]!.id, currency: 'EUR' }, newKey(), before.access_token);
+    expect(stillConsented.status).toBe(201);
   });
 });
 

@@ -37,11 +37,27 @@ export function requestLogger(logger: Logger): HttpLogger {
     quietReqLogger: true,
     customProps: (req: IncomingMessage) => ({ interactionId: interactionIdOf(req as Request) }),
     serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskAccountIds(req.url) }),
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: loggablePath(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
   });
+}
+
+/**
+ * The request target as logged: the path only, percent-decoded, account ids masked. The query is
+ * never logged: clients sometimes put `access_token=…` there by mistake (RFC 6750 §2.3), and it
+ * may carry cursors and dates that identify a user's activity.
+ */
+export function loggablePath(url: string): string {
+  const [path = '', query] = url.split('?', 2);
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: keep the raw path (still masked below).
+  }
+  return maskAccountIds(decoded) + (query === undefined ? '' : '?[query omitted]');
 }
 
 /** Replaces each full account id in `text` by `acc_…` and its last four hex digits. */

@@ -133,8 +133,8 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
             ACCOUNT_ID_PARAMETER,
             { name: 'limit', in: 'query', description: 'Rows per page, 1 to 100 (default 20).', schema: { type: 'integer', minimum: 1, maximum: 100 } },
             { name: 'cursor', in: 'query', description: '`next_cursor` of the page before.', schema: { type: 'string', minLength: 1, maxLength: 512 } },
-            { name: 'from', in: 'query', description: 'RFC 3339 with offset; rows booked at or after it.', schema: { type: 'string', format: 'date-time' }, example: '2026-11-01T00:00:00+08:00' },
-            { name: 'to', in: 'query', description: 'RFC 3339 with offset; rows booked before it.', schema: { type: 'string', format: 'date-time' }, example: '2026-12-01T00:00:00+08:00' },
+            { name: 'from', in: 'query', description: 'RFC 3339 with offset; rows booked at or after it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time' }, example: '2026-11-01T00:00:00+08:00' },
+            { name: 'to', in: 'query', description: 'RFC 3339 with offset; rows booked before it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time' }, example: '2026-12-01T00:00:00+08:00' },
           ],
           responses: {
             '200': ok('One page of history', 'TransactionPage', {

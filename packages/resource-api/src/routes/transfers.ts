@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
 import { LedgerError, getAccount, getTransfer, parseAmount, transfer } from '@payapi/ledger';
 import type { Knex } from 'knex';
-import { checkGrantActive } from '../auth/check-grant-active.ts';
+import { checkGrantActive, grantAccountIdsOf } from '../auth/check-grant-active.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { toWireTransfer } from './wire.ts';
@@ -48,16 +48,19 @@ const requireIdempotencyKey: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * The source must be an account the user consented to in this grant (and owns); any other
- * answers as absent. The destination may be any account: the ledger checks it exists.
+ * The source must be an account the user consented to in this grant, both when the token was issued
+ * and now (and owns); any other answers as absent. Runs after `checkGrantActive`. The destination may be any account: the ledger checks it exists.
  *
  * @throws {LedgerError} `account_not_found`
  */
 function checkSourceConsented(db: Knex): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const { token } = authenticatedOf(req);
     const sourceId = (req.body as TransferBody).source_account_id;
-    if (!token.accountIds.has(sourceId)) throw new LedgerError('account_not_found', 'source account not found');
+    // In the token, and still in the grant's consent (a later consent may have unticked it).
+    if (!token.accountIds.has(sourceId) || !grantAccountIdsOf(res).has(sourceId)) {
+      throw new LedgerError('account_not_found', 'source account not found');
+    }
     const source = await getAccount(db, sourceId);
     if (source.ownerSubject !== token.subject) throw new LedgerError('account_not_found', 'source account not found');
     next();
