@@ -11,10 +11,10 @@ const DECIMAL = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
  * Parses a wire amount (decimal string in major units) into integer minor units. No floating
  * point is involved at any step.
  *
- * Accepts `"19.99"`, `"19.9"` and `"19"` for CNY (fewer fraction digits than the currency has are
- * padded); `"1200"` for JPY. Rejects JSON numbers and any non-string, exponents (`"1e3"`), signs,
- * zero, more fraction digits than the currency allows (`"8.165"` CNY, `"1200.5"` JPY), spaces,
- * separators, non-ASCII digits, and more than 15 integer digits.
+ * The contract's rule: exactly the currency's minor digits. Accepts `"19.99"` and `"19.00"` for
+ * CNY, `"1200"` for JPY, `"0.005"` for KWD. Rejects JSON numbers and any non-string, exponents
+ * (`"1e3"`), signs, zero, any other number of fraction digits (`"8.165"` and `"19.9"` and `"19"`
+ * CNY, `"1200.5"` JPY), spaces, separators, non-ASCII digits, and more than 15 integer digits.
  *
  * @param value the amount as received (typed `unknown`: callers pass raw JSON)
  * @param currency ISO 4217 code, see `minorUnitExponent`
@@ -36,14 +36,13 @@ export function parseAmount(value: unknown, currency: string): bigint {
   if (integerPart.length > AMOUNT_INTEGER_DIGITS_MAX) {
     throw new LedgerError('invalid_amount', `amount has more than ${AMOUNT_INTEGER_DIGITS_MAX} integer digits`);
   }
-  if (fractionPart.length > exponent) {
+  if (/^0+$/.test(integerPart + fractionPart)) throw new LedgerError('invalid_amount', 'amount must be greater than zero');
+  if (fractionPart.length !== exponent) {
     throw new LedgerError('invalid_amount', exponent === 0
       ? `${currency} has no minor unit: the amount must be a whole number`
-      : `${currency} allows at most ${exponent} decimal places`);
+      : `${currency} amounts have exactly ${exponent} decimal places, e.g. "${formatAmount(1234n * 10n ** BigInt(exponent), currency)}"`);
   }
-  const minor = BigInt(integerPart + fractionPart.padEnd(exponent, '0'));
-  if (minor === 0n) throw new LedgerError('invalid_amount', 'amount must be greater than zero');
-  return minor;
+  return BigInt(integerPart + fractionPart);
 }
 
 /**

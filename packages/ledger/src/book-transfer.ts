@@ -60,8 +60,8 @@ export async function bookTransfer(trx: Knex.Transaction, booking: Booking, cloc
     throw new LedgerError('account_not_found', 'destination account not found');
   }
   if (source.currency !== currency || destination.currency !== currency) {
-    throw new LedgerError('currency_mismatch',
-      `the transfer is in ${currency}; the source account is in ${source.currency} and the destination in ${destination.currency}`);
+    // Names the transfer's currency only: the destination may be someone else's account.
+    throw new LedgerError('currency_mismatch', `both accounts must hold ${currency}, the currency of the transfer`);
   }
   const sourceBalance = BigInt(source.balance_minor);
   if (!source.allow_overdraft && sourceBalance < amountMinor) {

@@ -51,7 +51,7 @@ describe('POST /v1/transfers', () => {
   });
 
   test('may credit the user\'s own account that was not consented', async () => {
-    const answer = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1', currency: 'CNY' });
+    const answer = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' });
     expect(answer.status).toBe(201);
     expect(answer.body.amount).toBe('1.00');
     expect(answer.body.description).toBeNull();
