@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { openAccount } from '@payapi/ledger';
+import { decodeJwt } from 'jose';
 import { createInitialAccessToken } from '../clients/initial-access-token.ts';
-import { REDIRECT_URI, UserAgent, authorize, discover, seedClient, seedUser, startTestAuthServer } from './harness.ts';
+import { REDIRECT_URI, UserAgent, authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from './harness.ts';
 import type { Alice, TestAuthServer } from './harness.ts';
 
 // Regression tests for what an adversarial review found (2026-11-29).
@@ -80,5 +82,17 @@ describe('hardening found by review', () => {
     const { rows } = await server.database.db.raw<{ rows: Array<{ active: number }> }>(
       `SELECT count(*)::int AS active FROM auth.grant_accounts WHERE client_id = ? AND auth.grant_is_active(grant_id)`, [registered.client_id]);
     expect(rows[0]?.active).toBe(0);
+  });
+
+  test('a user with 25 accounts can share all of them (the form parser turns more than 20 values into an object)', async () => {
+    const many = await seedUser(server, 'manyaccounts', 'many-accounts-password');
+    for (let index = 0; index < 22; index += 1) {
+      many.accounts.push(await openAccount(server.database.db, { ownerSubject: many.sub, name: `Pot ${index}`, type: 'savings', currency: 'CNY' }));
+    }
+    const config = await discover(server, await seedClient(server));
+    const tokens = await exchange(config, await authorize(server, config, many, { scope: 'openid accounts:read' }));
+    const shared = decodeJwt(tokens.access_token).account_ids as string[];
+    expect(shared).toHaveLength(25);
+    expect([...shared].sort()).toEqual(many.accounts.map((account) => account.id).sort());
   });
 });

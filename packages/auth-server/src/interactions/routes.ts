@@ -12,8 +12,8 @@ import type { LoginThrottle } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
 import { signInFromForm } from '../views/sign-in-form.ts';
 
-/** Form bodies only, small: these routes read a username, a password and a few checkboxes. */
-const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+/** Form bodies only, small: a username and password, or up to 1000 account checkboxes (~50 bytes each). */
+const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '64kb' });
 
 /**
  * The interaction pages oidc-provider sends the browser to (`/interaction/:uid`): login, then
@@ -147,8 +147,15 @@ function earlierConsentGrantId(details: { result?: unknown }): string | undefine
   return typeof result?.consent?.grantId === 'string' ? result.consent.grantId : undefined;
 }
 
+/** Most accounts one consent may list; more are ignored. */
+const ACCOUNTS_PER_CONSENT_MAX = 1000;
+
+/**
+ * The values of a repeated form field. The body parser (qs) returns a string for one value, an
+ * array for up to 20, and an object keyed "0", "1", … beyond that (its arrayLimit): all three count.
+ */
 function formValues(value: unknown): string[] {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string').slice(0, 100);
-  return [];
+  const items = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : [];
+  return items.filter((item): item is string => typeof item === 'string').slice(0, ACCOUNTS_PER_CONSENT_MAX);
 }
