@@ -9,4 +9,5 @@ export type { CreatedClient, NewClient } from './clients/create-client.ts';
 export { createSigningKey } from './keys/signing-keys.ts';
 export { deriveSealingKey } from './keys/seal.ts';
 export { createUser, findUserByUsername, getUserBySub, UserError } from './users/index.ts';
+export type { CreateUserOptions } from './users/index.ts';
 export { createInitialAccessToken } from './clients/initial-access-token.ts';

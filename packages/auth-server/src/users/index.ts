@@ -17,5 +17,5 @@ export type { ScryptParameters } from './password-hash.ts';
 export { PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN, checkNewPassword } from './password-policy.ts';
 export { USERNAME_LENGTH_MAX, checkUsername, usernameKey } from './username.ts';
 export { createUser, findUserByUsername, getUserBySub } from './users.ts';
-export type { NewUser, User } from './users.ts';
+export type { CreateUserOptions, NewUser, User } from './users.ts';
 export { verifyLogin } from './verify-login.ts';

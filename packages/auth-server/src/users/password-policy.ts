@@ -38,3 +38,16 @@ export function isPossiblePassword(password: unknown): password is string {
   return typeof password === 'string' && password.length > 0 && password.isWellFormed()
     && codePointLength(password) <= PASSWORD_LENGTH_MAX;
 }
+
+/**
+ * DEMO SEEDING ONLY (see `CreateUserOptions.demoSeedAllowShortPassword`): the checks of
+ * {@link checkNewPassword} without the minimum length, i.e. {@link isPossiblePassword}.
+ *
+ * @throws {UserError} `invalid_request` for a non-string, empty, ill-formed or too long password
+ */
+export function checkDemoSeedPassword(password: unknown): string {
+  if (!isPossiblePassword(password)) {
+    throw new UserError('invalid_request', `password must be well-formed Unicode of 1 to ${PASSWORD_LENGTH_MAX} characters`);
+  }
+  return password;
+}

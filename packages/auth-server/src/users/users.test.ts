@@ -50,6 +50,13 @@ describe('createUser and verifyLogin', () => {
     expect(await findUserByUsername(database.db, ' alice')).toEqual(created);
   });
 
+  test('refuses a 7-character password, and accepts it only with the demo-seeding option', async () => {
+    expect((await refusal({ username: 'short-pw', password: 'builder' })).code).toBe('invalid_request');
+    const seeded = await createUser(database.db, { username: 'short-pw', password: 'builder' }, { demoSeedAllowShortPassword: true });
+    expect(await verifyLogin(database.db, 'short-pw', 'builder')).toEqual(seeded);
+    await expect(createUser(database.db, { username: 'empty-pw', password: '' }, { demoSeedAllowShortPassword: true })).rejects.toThrow(UserError);
+  });
+
   test('answers null for a wrong password', async () => {
     await createUser(database.db, { username: 'bob', password: 'builder-1' });
     expect(await verifyLogin(database.db, 'bob', 'builder-2')).toBeNull();
