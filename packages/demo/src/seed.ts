@@ -1,0 +1,115 @@
+/**
+ * Demo seeding: the contract's demo users, their accounts with opening balances, and the confidential
+ * client `partner-demo` (CONTRACT.md, "Demo mode"). Run by `pnpm start` only, never with
+ * NODE_ENV=production (the caller checks; {@link seedDemo} refuses too).
+ *
+ * Idempotent: every item is looked up first and created only when missing, so a second start seeds
+ * nothing twice, and a start interrupted half-way finishes the job on the next one. The client row
+ * is written on every start (one row, same id): its secret and redirect URI follow the configuration.
+ * Two seeders racing on one database are not expected (`pnpm start` refuses a second instance).
+ */
+import { createClient, createUser, findUserByUsername } from '@payapi/auth-server';
+import { listAccounts, openAccount, parseAmount } from '@payapi/ledger';
+import type { Knex } from 'knex';
+
+/** A demo account: name, currency, type and opening balance as a decimal string (major units). */
+export interface DemoAccount {
+  name: string;
+  currency: string;
+  type: 'current' | 'savings';
+  openingBalance: string;
+}
+
+/** A demo user; passwords are public (they are printed at start and written in the contract). */
+export interface DemoUser {
+  username: string;
+  password: string;
+  accounts: DemoAccount[];
+}
+
+/** The contract's demo users, word for word. */
+export const DEMO_USERS: readonly DemoUser[] = [
+  {
+    username: 'alice',
+    password: 'wonderland',
+    accounts: [
+      { name: 'Alice Current', currency: 'CNY', type: 'current', openingBalance: '10000.00' },
+      { name: 'Alice Savings', currency: 'CNY', type: 'savings', openingBalance: '50000.00' },
+      { name: 'Alice Euro', currency: 'EUR', type: 'current', openingBalance: '1000.00' },
+    ],
+  },
+  {
+    username: 'bob',
+    password: 'builder',
+    accounts: [{ name: 'Bob Current', currency: 'CNY', type: 'current', openingBalance: '2500.00' }],
+  },
+];
+
+/** The partner demo's client id (CONTRACT.md). */
+export const PARTNER_DEMO_CLIENT_ID = 'partner-demo';
+
+/** Input of {@link seedDemo}. */
+export interface SeedOptions {
+  /** The partner demo's public base URL; its redirect URI is `${partnerDemoUrl}/callback`. */
+  partnerDemoUrl: string;
+  /** The secret the partner demo authenticates with (its PARTNER_DEMO_CLIENT_SECRET, or the demo value). */
+  partnerDemoClientSecret: string;
+  /** `NODE_ENV=production`: seeding is refused. */
+  production: boolean;
+}
+
+/** What a seeding run did. */
+export interface SeedReport {
+  /** One line per user or account created (empty when everything was there already). */
+  created: string[];
+  /** Every demo account, created now or before: name and id (people need an id to send money to). */
+  accounts: Array<{ name: string; id: string; currency: string }>;
+  /** The `partner-demo` client's redirect URI, as (re)registered on this run. */
+  partnerDemoRedirectUri: string;
+}
+
+/**
+ * Seeds the demo data into a database whose schemas `ledger` and `auth` are migrated.
+ *
+ * @returns the items created by this run
+ * @throws {Error} with `production: true`; `UserError`, `LedgerError` or `ClientInputError` when the
+ *   data or the partner demo URL break the rules
+ */
+export async function seedDemo(db: Knex, options: SeedOptions): Promise<SeedReport> {
+  if (options.production) throw new Error('demo seeding is refused with NODE_ENV=production');
+  const created: string[] = [];
+  const accounts: SeedReport['accounts'] = [];
+  for (const demoUser of DEMO_USERS) {
+    let user = await findUserByUsername(db, demoUser.username);
+    if (!user) {
+      // bob/builder is 7 characters, under the 8-character policy: the demo-only option of createUser.
+      user = await createUser(db, { username: demoUser.username, password: demoUser.password }, { demoSeedAllowShortPassword: true });
+      created.push(`user ${demoUser.username}`);
+    }
+    const existing = new Map((await listAccounts(db, user.sub)).map((account) => [account.name, account]));
+    for (const account of demoUser.accounts) {
+      const found = existing.get(account.name);
+      if (found) {
+        accounts.push({ name: found.name, id: found.id, currency: found.currency });
+        continue;
+      }
+      const opened = await openAccount(db, {
+        ownerSubject: user.sub,
+        name: account.name,
+        type: account.type,
+        currency: account.currency,
+        openingBalanceMinor: parseAmount(account.openingBalance, account.currency),
+      });
+      accounts.push({ name: opened.name, id: opened.id, currency: opened.currency });
+      created.push(`account "${account.name}" ${account.currency} ${account.openingBalance}`);
+    }
+  }
+  const redirectUri = `${options.partnerDemoUrl.replace(/\/+$/, '')}/callback`;
+  await createClient(db, {
+    clientId: PARTNER_DEMO_CLIENT_ID,
+    clientSecret: options.partnerDemoClientSecret,
+    name: 'Partner Demo',
+    redirectUris: [redirectUri],
+  });
+  return { created, accounts, partnerDemoRedirectUri: redirectUri };
+}

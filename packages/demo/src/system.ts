@@ -1,0 +1,90 @@
+/**
+ * The whole system in one process, as `pnpm start` runs it: migrations, demo seeding (never with
+ * NODE_ENV=production), the authorization server, the resource API and the partner demo, each on
+ * the port of its URL. The end-to-end tests start it the same way on a test database.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
+import { migrateLedger } from '@payapi/ledger';
+import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
+import type { PartnerDemoOptions } from '@payapi/partner-demo';
+import { createResourceApi, loadResourceApiConfig } from '@payapi/resource-api';
+import type { Knex } from 'knex';
+import { seedDemo } from './seed.ts';
+import type { SeedReport } from './seed.ts';
+
+/** Input of {@link startSystem}. */
+export interface SystemOptions {
+  /** The environment the services read (AUTH_ISSUER, RESOURCE_API_URL, PARTNER_DEMO_URL…); PORT is ignored. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** A knex instance on the database; {@link RunningSystem.close} does not destroy it. */
+  db: Knex;
+  /** Passed to the partner demo (tests hand in their session store). */
+  partnerDemo?: PartnerDemoOptions;
+}
+
+/** A started system. */
+export interface RunningSystem {
+  urls: { auth: string; api: string; partner: string };
+  /** Migrations applied by this start. */
+  applied: string[];
+  /** What seeding did; undefined with NODE_ENV=production (nothing seeded). */
+  seed: SeedReport | undefined;
+  /** Demo defaults in use, one line each. */
+  warnings: string[];
+  /** Stops the three servers (connections included). */
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates, seeds outside production, and starts the three services.
+ *
+ * @throws {Error} naming the port when one is taken; configuration errors of each service
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const env = { ...options.env, PORT: undefined };
+  const authConfig = loadAuthServerConfig(env);
+  const apiConfig = loadResourceApiConfig(env);
+  const partnerConfig = loadPartnerDemoConfig(env);
+  const applied = [...(await migrateLedger(options.db)), ...(await migrateAuth(options.db))];
+  const seed = authConfig.production ? undefined : await seedDemo(options.db, {
+    partnerDemoUrl: partnerConfig.publicUrl,
+    partnerDemoClientSecret: partnerConfig.clientSecret,
+    production: authConfig.production,
+  });
+  const auth = await createAuthServer(authConfig, options.db);
+  const servers: Server[] = [];
+  const closeAll = async (): Promise<void> => {
+    auth.close();
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  };
+  try {
+    servers.push(await listen(createServer(auth.handler), authConfig.port, 'authorization server'));
+    servers.push(await listen(createServer(createResourceApi(apiConfig, options.db)), apiConfig.port, 'resource API'));
+    servers.push(await listen(createServer(createPartnerDemo(partnerConfig, options.partnerDemo)), partnerConfig.port, 'partner demo'));
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  return {
+    urls: { auth: authConfig.issuer, api: apiConfig.publicUrl, partner: partnerConfig.publicUrl },
+    applied,
+    seed,
+    warnings: [...authConfig.warnings, ...partnerConfig.warnings],
+    close: closeAll,
+  };
+}
+
+/** Listens on `port`, or fails with one line naming the port when it is taken. */
+function listen(server: Server, port: number, what: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
+    });
+    server.listen(port, () => resolve(server));
+  });
+}

@@ -1,0 +1,232 @@
+/**
+ * The partner demo app (Express 5): "Connect your bank" → the bank's login and consent → the
+ * dashboard with balances, latest transactions and a transfer form → "Disconnect". Server-rendered
+ * HTML (eta, auto-escaping), no JavaScript; CSP without inline script and `frame-ancestors 'none'`.
+ *
+ * Routes, each a short pipeline: `loadSession` → handler.
+ *   GET  /            home (Connect your bank), or the dashboard when connected
+ *   GET  /connect     starts the authorization code flow (PKCE S256, state, nonce, prompt=consent)
+ *   GET  /callback    the redirect URI: exchanges the code, keeps the tokens in the session
+ *   GET  /dashboard   accounts, balances, latest transactions, the transfer form
+ *   POST /transfer    POST /v1/transfers, then back to the dashboard with the outcome
+ *   POST /disconnect  revokes the grant (RFC 7009) and forgets the tokens
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Eta } from 'eta';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import * as client from 'openid-client';
+import { BankApiError, createBankApi } from './bank-api.ts';
+import type { BankApi } from './bank-api.ts';
+import type { PartnerDemoConfig } from './config.ts';
+import { createOAuthClient } from './oauth.ts';
+import type { OAuthClient } from './oauth.ts';
+import { SessionStore, readCookie, signSessionId, verifySessionCookie } from './sessions.ts';
+import type { Session, SessionTokens } from './sessions.ts';
+
+const COOKIE_NAME = 'partner_demo_session';
+/** Idempotency-Key (CONTRACT.md): 1..255 visible ASCII characters. */
+const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+
+export interface PartnerDemoOptions {
+  /** The session store (default: a new one); tests pass their own to look at the tokens. */
+  sessions?: SessionStore;
+}
+
+/** The connection ended at the bank (revoked, expired refresh token): connect again. */
+class ConnectionEndedError extends Error {}
+
+/** The partner demo as an Express app, not yet listening. */
+export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDemoOptions = {}): express.Express {
+  const sessions = options.sessions ?? new SessionStore();
+  const oauth = createOAuthClient(config);
+  const bank = createBankApi(config.resourceApiUrl);
+  const eta = new Eta({ views: join(import.meta.dirname, 'views'), autoEscape: true, cache: true });
+  const secureCookie = new URL(config.publicUrl).protocol === 'https:';
+
+  const render = (res: Response, template: string, data: Record<string, unknown>, status = 200): void => {
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(eta.render(`./${template}`, data));
+  };
+
+  /** Finds the session of the signed cookie; `ensure` creates one (and sets the cookie) when there is none. */
+  const sessionOf = (req: Request, res: Response, ensure: boolean): Session | undefined => {
+    const cookie = readCookie(req.headers.cookie, COOKIE_NAME);
+    const id = cookie === undefined ? undefined : verifySessionCookie(cookie, config.sessionSecret);
+    const found = id === undefined ? undefined : sessions.get(id);
+    if (found || !ensure) return found;
+    const session = sessions.create();
+    res.append('Set-Cookie', `${COOKIE_NAME}=${signSessionId(session.id, config.sessionSecret)}; Path=/; HttpOnly; SameSite=Lax${secureCookie ? '; Secure' : ''}`);
+    return session;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    // HSTS only where the app is served over https (a localhost demo over http must not pin https).
+    strictTransportSecurity: secureCookie,
+  }));
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+
+  app.get('/style.css', (_req, res) => {
+    res.sendFile(join(import.meta.dirname, 'views', 'style.css'), { headers: { 'Cache-Control': 'public, max-age=300' } });
+  });
+
+  app.get('/', (req, res) => {
+    const session = sessionOf(req, res, false);
+    if (session?.tokens) return res.redirect(303, '/dashboard');
+    const notice = session?.flash?.kind === 'notice' ? session.flash.message : null;
+    if (session) session.flash = undefined;
+    render(res, 'home', { title: 'Welcome', notice });
+  });
+
+  app.get('/connect', async (req, res) => {
+    const session = sessionOf(req, res, true) as Session;
+    const { url, pending } = await oauth.startAuthorization();
+    session.pending = pending;
+    res.redirect(303, url.href);
+  });
+
+  app.get('/callback', async (req, res) => {
+    const session = sessionOf(req, res, false);
+    const pending = session?.pending;
+    if (!session || !pending) {
+      return render(res, 'message', { title: 'Connection expired', message: 'This sign-in is not (or no longer) in progress. Start again from the home page.' }, 400);
+    }
+    session.pending = undefined;
+    try {
+      session.tokens = await oauth.finishAuthorization(new URL(req.originalUrl, config.publicUrl), pending);
+    } catch (error) {
+      if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') {
+        return render(res, 'message', { title: 'Access denied', message: 'You denied access: your bank shared nothing with Partner Demo.', code: 'access_denied' }, 403);
+      }
+      if (error instanceof client.AuthorizationResponseError || error instanceof client.ResponseBodyError) {
+        return render(res, 'message', { title: 'Connection failed', message: error.error_description ?? 'The bank refused the connection.', code: error.error }, 400);
+      }
+      throw error;
+    }
+    res.redirect(303, '/dashboard');
+  });
+
+  app.get('/dashboard', async (req, res) => {
+    const session = sessionOf(req, res, false);
+    if (!session?.tokens) return res.redirect(303, '/');
+    const flash = session.flash;
+    session.flash = undefined;
+    try {
+      const accounts = await withAccessToken(session, (token) => bank.loadAccounts(token));
+      render(res, 'dashboard', {
+        title: 'Your accounts', accounts, flash: flash ?? null, csrfToken: session.csrfToken, idempotencyKey: randomUUID(),
+      });
+    } catch (error) {
+      if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
+      throw error;
+    }
+  });
+
+  app.post('/transfer', requireCsrf, async (req, res) => {
+    const session = sessionOf(req, res, false) as Session;
+    if (!session.tokens) return res.redirect(303, '/');
+    const field = (name: string): string => (typeof req.body?.[name] === 'string' ? (req.body[name] as string).trim() : '');
+    const key = field('idempotency_key');
+    const description = field('description');
+    try {
+      const transfer = await withAccessToken(session, (token) => bank.createTransfer(token, {
+        source_account_id: field('source_account_id'),
+        destination_account_id: field('destination_account_id'),
+        amount: field('amount'),
+        currency: field('currency').toUpperCase(),
+        ...(description ? { description } : {}),
+      }, IDEMPOTENCY_KEY_SHAPE.test(key) ? key : randomUUID()));
+      session.flash = { kind: 'created', transfer };
+    } catch (error) {
+      if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
+      if (!(error instanceof BankApiError)) throw error;
+      session.flash = { kind: 'problem', problem: { status: error.status, ...error.problem } };
+    }
+    res.redirect(303, '/dashboard');
+  });
+
+  app.post('/disconnect', requireCsrf, async (req, res) => {
+    const session = sessionOf(req, res, false) as Session;
+    const tokens = session.tokens;
+    session.tokens = undefined;
+    let message = 'Disconnected: Partner Demo no longer has access to your bank.';
+    try {
+      if (tokens) await oauth.revoke(tokens);
+    } catch (error) {
+      console.error('partner-demo: revocation failed:', error instanceof Error ? error.message : error);
+      message = `Disconnected here, but the bank could not be told: revoke Partner Demo at ${config.issuer}/account/apps.`;
+    }
+    session.flash = { kind: 'notice', message };
+    res.redirect(303, '/');
+  });
+
+  app.use((_req, res) => {
+    render(res, 'message', { title: 'Not found', message: 'There is no such page.' }, 404);
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    console.error('partner-demo:', error instanceof Error ? error.message : error);
+    render(res, 'message', { title: 'Something went wrong', message: 'The bank could not be reached or answered unexpectedly. Try again.' }, 502);
+  });
+
+  function requireCsrf(req: Request, res: Response, next: NextFunction): void {
+    const session = sessionOf(req, res, false);
+    if (!session || typeof req.body?.csrf_token !== 'string' || req.body.csrf_token !== session.csrfToken) {
+      render(res, 'message', { title: 'Form expired', message: 'This form is no longer valid. Go back to the home page and try again.' }, 403);
+      return;
+    }
+    next();
+  }
+
+  function connectionEnded(res: Response, session: Session): void {
+    session.tokens = undefined;
+    render(res, 'message', { title: 'Connection ended', message: 'Your bank ended this connection. Connect again to continue.' }, 401);
+  }
+
+  /**
+   * Runs `work` with a valid access token: refreshes first when it is about to expire, and once more
+   * when the API answers 401. A failed refresh ends the connection.
+   * @throws {ConnectionEndedError} when the bank no longer accepts the tokens
+   */
+  async function withAccessToken<T>(session: Session, work: (accessToken: string) => Promise<T>): Promise<T> {
+    let tokens = session.tokens;
+    if (!tokens) throw new ConnectionEndedError();
+    if (oauth.isExpiring(tokens)) tokens = await refreshOnce(session, tokens);
+    try {
+      return await work(tokens.accessToken);
+    } catch (error) {
+      if (!(error instanceof BankApiError) || error.status !== 401) throw error;
+      if (!tokens.refreshToken) throw new ConnectionEndedError();
+      return work((await refreshOnce(session, tokens)).accessToken);
+    }
+  }
+
+  /** One refresh per session at a time: concurrent callers share it (a second use of a rotated token would revoke the grant). */
+  async function refreshOnce(session: Session, tokens: SessionTokens): Promise<SessionTokens> {
+    session.refreshing ??= oauth.refresh(tokens).then(
+      (fresh) => { session.tokens = fresh; return fresh; },
+      () => { session.tokens = undefined; return undefined; },
+    ).finally(() => { session.refreshing = undefined; });
+    const fresh = await session.refreshing;
+    if (!fresh) throw new ConnectionEndedError();
+    return fresh;
+  }
+
+  return app;
+}
+
+export type { BankApi, OAuthClient };
