@@ -1,10 +1,18 @@
-# One image for every service of the workspace; docker-compose.yml picks the command.
-FROM node:24-bookworm-slim
+# One image for every service of the workspace (no build step: Node 24 runs the TypeScript as it is);
+# docker-compose.yml picks the command per service. Multi-stage: the build stage has pnpm and the
+# lockfile-exact production install, the runtime stage only the result, run as the unprivileged `node`.
+FROM node:24-bookworm-slim AS build
 RUN npm install --global pnpm@12.4.2
 WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY packages ./packages
-RUN pnpm install --frozen-lockfile
+RUN pnpm install --frozen-lockfile --prod
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY --from=build /app /app
 USER node
 ENV NODE_ENV=production
-CMD ["node", "packages/demo/src/main.ts"]
+EXPOSE 4000 4001 4002
+# Overridden per service in docker-compose.yml (each service migrates its own schema at start).
+CMD ["node", "packages/auth-server/src/main.ts"]
