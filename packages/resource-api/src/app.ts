@@ -35,9 +35,10 @@ export interface ResourceApiOptions {
  * Builds the resource API (contract "Resource API"): an Express app, not yet listening.
  *
  * Order: interaction id, request log, metrics, helmet, CORS; public routes (`/healthz`,
- * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for everything else a
- * JSON body parser (64 KiB) and express-openapi-validator (unknown path 404, wrong method 405,
- * wrong content type 415, shapes 400) before the `/v1` routes; last, problem+json for every error.
+ * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for `/v1` the access
+ * token (401 first); then a JSON body parser (64 KiB) and express-openapi-validator (unknown path
+ * 404, wrong method 405, wrong content type 415, shapes 400) before the `/v1` routes; last,
+ * problem+json for every error.
  *
  * @param config see `loadResourceApiConfig`
  * @param db knex on the shared PostgreSQL with schemas `ledger` and `auth` migrated
@@ -72,6 +73,9 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   app.use(healthRoutes(db, metrics));
   app.use(docsRoutes(document));
 
+  // Authentication comes before anything reads the request: a call without a usable token is 401
+  // (RFC 6750 §3.1), whatever else is wrong with it, and reveals nothing about routes or shapes.
+  app.use('/v1', authenticated);
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json' }));
   app.use(OpenApiValidator.middleware({
     apiSpec: document as never,

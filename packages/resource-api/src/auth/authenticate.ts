@@ -4,7 +4,7 @@ import { InvalidTokenError } from './access-token.ts';
 import { unauthorized } from './challenge.ts';
 import type { TokenScheme } from './challenge.ts';
 import type { DpopRequest } from './dpop-proof.ts';
-import { setAuthenticated } from './request-token.ts';
+import { isAuthenticated, setAuthenticated } from './request-token.ts';
 
 /** `Authorization: <scheme> <token>`; the token is RFC 6750 §2.1's b64token. Scheme names are case-insensitive. */
 const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -26,6 +26,12 @@ export function authenticate(
   verifyProof: (request: DpopRequest, token: AccessToken) => Promise<void>,
 ): RequestHandler {
   return async (req, _res, next) => {
+    // The app authenticates every /v1 request before validating it; the routes name the step too.
+    // Running it twice would also refuse a DPoP proof as replayed.
+    if (isAuthenticated(req)) {
+      next();
+      return;
+    }
     const header = req.headers.authorization;
     const match = header && header.length <= AUTHORIZATION_LENGTH_MAX ? AUTHORIZATION.exec(header) : null;
     if (!match) {

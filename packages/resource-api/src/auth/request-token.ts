@@ -25,3 +25,8 @@ export function authenticatedOf(req: Request): Authenticated {
   if (!authenticated) throw new Error('route wiring: authenticate must run before this step');
   return authenticated;
 }
+
+/** True when `authenticate` already validated this request's token (it runs once per request). */
+export function isAuthenticated(req: Request): boolean {
+  return byRequest.has(req);
+}

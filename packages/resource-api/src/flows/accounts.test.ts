@@ -58,11 +58,13 @@ describe('GET /v1/accounts', () => {
     expect(answer.body.type).toBe('https://payapi.example/problems/invalid_token');
   });
 
-  test('never reads an access token from the query string', async () => {
+  test('never reads an access token from the query string: 401 with a Bearer challenge, as without any token', async () => {
     const answer = await call(api, 'GET', `/v1/accounts?access_token=${partner.accessToken}`);
-    expect(answer.status).toBe(400);
-    const headerOnly = await call(api, 'GET', '/v1/accounts');
-    expect(headerOnly.status).toBe(401);
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    expect(answer.body.code).toBe('invalid_token');
+    const noToken = await call(api, 'GET', '/v1/accounts');
+    expect(noToken.status).toBe(401);
   });
 
   test('without the accounts:read scope answers 403 insufficient_scope naming the scope', async () => {
