@@ -73,9 +73,15 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   app.use(healthRoutes(db, metrics));
   app.use(docsRoutes(document));
 
-  // Authentication comes before anything reads the request: a call without a usable token is 401
-  // (RFC 6750 §3.1), whatever else is wrong with it, and reveals nothing about routes or shapes.
-  app.use('/v1', authenticated);
+  // On the documented paths, authentication comes before anything reads the request: a call
+  // without a usable token is 401 (RFC 6750 §3.1), whatever else is wrong with it. Unknown paths
+  // stay 404 for everyone.
+  const documented = documentedPaths(document);
+  app.use('/v1', (req, res, next) => {
+    // Returned, so that Express 5 passes a rejection (401) to the error handler.
+    if (documented.some((pattern) => pattern.test(req.originalUrl.split('?')[0] ?? ''))) return authenticated(req, res, next);
+    return next();
+  });
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json' }));
   app.use(OpenApiValidator.middleware({
     apiSpec: document as never,
@@ -99,4 +105,15 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   });
   app.use(handleErrors);
   return app;
+}
+
+/**
+ * Regular expressions matching the document's paths (`{account_id}` as one segment), as Express
+ * routes them: case-insensitive, with an optional trailing slash.
+ */
+function documentedPaths(document: { paths?: Record<string, unknown> }): RegExp[] {
+  return Object.keys(document.paths ?? {}).map((path) => {
+    const pattern = path.split('/').map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/');
+    return new RegExp(`^${pattern}/?$`, 'i');
+  });
 }

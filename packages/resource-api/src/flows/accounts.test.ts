@@ -67,6 +67,14 @@ describe('GET /v1/accounts', () => {
     expect(noToken.status).toBe(401);
   });
 
+  test('an unknown /v1 path is 404 problem+json even without a token; a known one without a token is 401', async () => {
+    const unknown = await call(api, 'GET', '/v1/nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await call(api, 'GET', `/v1/accounts/${current().id}/balance`)).status).toBe(401);
+    expect((await call(api, 'GET', '/V1/Accounts/')).status).toBe(401);
+  });
+
   test('without the accounts:read scope answers 403 insufficient_scope naming the scope', async () => {
     const answer = await call(api, 'GET', '/v1/accounts', { token: noAccountsScope.accessToken });
     expect(answer.status).toBe(403);
