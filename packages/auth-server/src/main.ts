@@ -4,7 +4,7 @@
  * mode with the embedded database is `pnpm start` at the root).
  */
 import { createServer } from 'node:http';
-import { ConfigError, createDatabase, describeConnectionError } from '@payapi/platform';
+import { ConfigError, createDatabase, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { loadAuthServerConfig } from './config.ts';
 import { migrateAuth } from './migrations.ts';
 import { createAuthServer } from './server.ts';
@@ -20,14 +20,13 @@ async function main(): Promise<void> {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
   }
   const server = await createAuthServer(config, db);
-  const http = createServer(server.handler);
-  http.listen(config.port, () => console.log(`auth-server: ${config.issuer} (listening on ${config.port})`));
-  const stop = (): void => {
+  const http = await listenOn(createServer(server.handler), config.port, 'authorization server');
+  console.log(`auth-server: ${config.issuer} (listening on ${config.port})`);
+  stopOnSignal(async () => {
     server.close();
-    http.close(() => void db.destroy().then(() => process.exit(0)));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    await new Promise((resolve) => http.close(resolve));
+    await db.destroy();
+  });
 }
 
 main().catch((error: unknown) => {

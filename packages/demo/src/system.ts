@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
+import { listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
 import { createResourceApi, loadResourceApiConfig } from '@payapi/resource-api';
@@ -63,9 +64,9 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
   };
   try {
-    servers.push(await listen(createServer(auth.handler), authConfig.port, 'authorization server'));
-    servers.push(await listen(createServer(createResourceApi(apiConfig, options.db)), apiConfig.port, 'resource API'));
-    servers.push(await listen(createServer(createPartnerDemo(partnerConfig, options.partnerDemo)), partnerConfig.port, 'partner demo'));
+    servers.push(await listenOn(createServer(auth.handler), authConfig.port, 'authorization server'));
+    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db)), apiConfig.port, 'resource API'));
+    servers.push(await listenOn(createServer(createPartnerDemo(partnerConfig, options.partnerDemo)), partnerConfig.port, 'partner demo'));
   } catch (error) {
     await closeAll();
     throw error;
@@ -77,14 +78,4 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     warnings: [...authConfig.warnings, ...partnerConfig.warnings],
     close: closeAll,
   };
-}
-
-/** Listens on `port`, or fails with one line naming the port when it is taken. */
-function listen(server: Server, port: number, what: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
-    });
-    server.listen(port, () => resolve(server));
-  });
 }

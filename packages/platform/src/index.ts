@@ -7,6 +7,7 @@ export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';
 export { repoRoot } from './repo-root.ts';
+export { listenOn, stopOnSignal } from './listen.ts';
 export { migrateSchema, rollbackSchema } from './migrations.ts';
 export type { NamedMigration, SchemaMigrations } from './migrations.ts';
 export { DEMO_POSTGRES } from './demo-database.ts';

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
-import { ConfigError, createDatabase, describeConnectionError } from '@payapi/platform';
+import { ConfigError, createDatabase, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
 import { loadResourceApiConfig } from './config.ts';
 
@@ -20,15 +20,14 @@ async function main(): Promise<void> {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
   }
   const { rows } = await db.raw<{ rows: Array<{ found: string | null }> }>(
-    `SELECT to_regprocedure('auth.access_token_is_active(text)')::text AS found`);
-  if (!rows[0]?.found) throw new Error('schema auth is not migrated (auth.access_token_is_active is missing): start the authorization server first, or run `pnpm cli db:migrate`');
-  const http = createServer(createResourceApi(config, db));
-  http.listen(config.port, () => console.log(`resource-api: ${config.publicUrl} (listening on ${config.port})`));
-  const stop = (): void => {
-    http.close(() => void db.destroy().then(() => process.exit(0)));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    `SELECT to_regprocedure('auth.access_token_account_ids(text)')::text AS found`);
+  if (!rows[0]?.found) throw new Error('schema auth is not migrated (auth.access_token_account_ids is missing): start the authorization server first, or run `pnpm cli db:migrate`');
+  const http = await listenOn(createServer(createResourceApi(config, db)), config.port, 'resource API');
+  console.log(`resource-api: ${config.publicUrl} (listening on ${config.port})`);
+  stopOnSignal(async () => {
+    await new Promise((resolve) => http.close(resolve));
+    await db.destroy();
+  });
 }
 
 main().catch((error: unknown) => {
