@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { findUserByUsername, migrateAuth } from '@payapi/auth-server';
+import { auditLedger, getBalance, listAccounts, migrateLedger } from '@payapi/ledger';
+import { createTestDatabase } from '@payapi/platform/testing';
+import type { TestDatabase } from '@payapi/platform/testing';
+import { seedDemo } from './seed.ts';
+
+let database: TestDatabase;
+const OPTIONS = { partnerDemoUrl: 'http://localhost:4002', partnerDemoClientSecret: 'demo-secret-for-this-test-0123456789', production: false };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await migrateLedger(database.db);
+  await migrateAuth(database.db);
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('demo seeding', () => {
+  test('seeds the contract\'s users, accounts and opening balances, and a second run adds nothing', async () => {
+    const first = await seedDemo(database.db, OPTIONS);
+    expect(first.created).toHaveLength(6);
+    const alice = await findUserByUsername(database.db, 'alice');
+    const accounts = await listAccounts(database.db, alice?.sub as string);
+    const balances = await Promise.all(accounts.map(async (account) => [account.name, account.currency, (await getBalance(database.db, account.id)).balanceMinor]));
+    expect(balances).toEqual([['Alice Current', 'CNY', 1_000_000n], ['Alice Savings', 'CNY', 5_000_000n], ['Alice Euro', 'EUR', 100_000n]]);
+    expect(first.accounts.map((account) => account.name)).toContain('Bob Current');
+    const second = await seedDemo(database.db, OPTIONS);
+    expect(second.created).toEqual([]);
+    expect(second.accounts).toEqual(first.accounts);
+    const audit = await auditLedger(database.db);
+    expect(audit).toMatchObject({ accounts: 6, transfers: 4, unbalancedTransfers: [], wrongBalances: [], negativeBalances: [] });
+  });
+
+  test('is refused in production', async () => {
+    await expect(seedDemo(database.db, { ...OPTIONS, production: true })).rejects.toThrow(/refused with NODE_ENV=production/);
+  });
+});
