@@ -44,7 +44,9 @@ export interface RunningSystem {
  * @throws {Error} naming the port when one is taken; configuration errors of each service
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
-  const env = { ...options.env, PORT: undefined };
+  // One process for every service: PORT would apply to all of them, so each takes the port of its
+  // URL; request logs stay off the terminal (warn) unless LOG_LEVEL asks for them.
+  const env = { ...options.env, PORT: undefined, LOG_LEVEL: options.env.LOG_LEVEL ?? 'warn' };
   const authConfig = loadAuthServerConfig(env);
   const apiConfig = loadResourceApiConfig(env);
   const partnerConfig = loadPartnerDemoConfig(env);

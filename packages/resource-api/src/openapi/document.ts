@@ -53,7 +53,9 @@ const ACCOUNT_ID_PARAMETER = {
 };
 
 function security(scope: string): Array<Record<string, string[]>> {
-  return [{ oauth2: [scope] }, { dpop: [scope] }];
+  // OpenAPI 3.1 lets an http scheme list the scopes it needs too (the `bearer` entry is what the
+  // interactive docs use: paste an access token obtained by your client).
+  return [{ oauth2: [scope] }, { dpop: [scope] }, { bearer: [scope] }];
 }
 
 /**
@@ -233,6 +235,12 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
               },
             },
           },
+        },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The same access token, pasted: in /docs press Authorize and paste a token your client obtained (the docs page does not run the OAuth redirect itself).',
         },
         dpop: {
           type: 'http',
