@@ -29,7 +29,7 @@ export const TTL_SECONDS = {
  * redirect URIs, RFC 9068 JWT access tokens (ES256, 300 s) for the resource API with the consented
  * account ids, refresh-token rotation on every use, client credentials, introspection and revocation
  * restricted to the token's own client (or a registered resource server), dynamic registration
- * behind an initial access token. Settings follow RFC 9700 and ../shared/notes/oidc-provider-facts.md.
+ * behind an initial access token. Settings follow RFC 9700 and the team's checked oidc-provider 9 notes.
  */
 export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[]): Provider {
   const resource = config.resourceApiUrl;
