@@ -75,7 +75,7 @@ export async function seedClient(server: TestAuthServer, input: Partial<NewClien
 }
 
 /** openid-client configuration for a registered client (plain http allowed: tests run on loopback). */
-export async function discover(server: TestAuthServer, registered: CreatedClient): Promise<client.Configuration> {
+export async function discover(server: Pick<TestAuthServer, 'issuer'>, registered: CreatedClient): Promise<client.Configuration> {
   const auth = registered.client_secret ? client.ClientSecretBasic(registered.client_secret) : client.None();
   return client.discovery(new URL(server.issuer), registered.client_id, undefined, auth, { execute: [client.allowInsecureRequests] });
 }
@@ -143,7 +143,7 @@ export interface AuthorizeResult {
  * ticks the chosen accounts on the consent page and presses Allow (or Deny).
  */
 export async function authorize(
-  server: TestAuthServer,
+  server: Pick<TestAuthServer, 'issuer'>,
   config: client.Configuration,
   user: { username: string; password: string },
   options: {
