@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as oidcStore from '../migrations/20261129_01_oidc_store.ts';
 import * as users from '../migrations/20261129_02_users.ts';
 import * as keysAndTokens from '../migrations/20261129_03_keys_and_tokens.ts';
+import * as argon2idHashes from '../migrations/20261130_04_argon2id_password_hashes.ts';
 
 /** The authorization server's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const AUTH_SCHEMA: SchemaMigrations = {
@@ -12,6 +13,7 @@ const AUTH_SCHEMA: SchemaMigrations = {
     { name: '20261129_01_oidc_store', migration: oidcStore },
     { name: '20261129_02_users', migration: users },
     { name: '20261129_03_keys_and_tokens', migration: keysAndTokens },
+    { name: '20261130_04_argon2id_password_hashes', migration: argon2idHashes },
   ],
   lockKey: 0x61757468, // "auth" in ASCII
 };

@@ -1,5 +1,5 @@
 /**
- * Users of the authorization server: accounts with scrypt password hashes (schema `auth`,
+ * Users of the authorization server: accounts with Argon2id password hashes (schema `auth`,
  * table `users`), sign-in verification that does not reveal which usernames exist, and login
  * throttling per account and per client network (table `login_throttle`).
  *
@@ -13,7 +13,7 @@ export { clientNetwork } from './client-ip.ts';
 export { LOGIN_THROTTLE_DEFAULTS, createLoginThrottle } from './login-throttle.ts';
 export type { LoginThrottle, LoginThrottleDecision, LoginThrottleLimit, LoginThrottleOptions } from './login-throttle.ts';
 export { PASSWORD_HASH_PARAMETERS, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './password-hash.ts';
-export type { ScryptParameters } from './password-hash.ts';
+export type { Argon2idParameters, PasswordHashParameters, ScryptParameters } from './password-hash.ts';
 export { PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN, checkNewPassword } from './password-policy.ts';
 export { USERNAME_LENGTH_MAX, checkUsername, usernameKey } from './username.ts';
 export { createUser, findUserByUsername, getUserBySub } from './users.ts';

@@ -38,7 +38,7 @@ const UNIQUE_VIOLATION = '23505';
 const USERNAME_KEY_CONSTRAINT = 'users_username_key_unique';
 
 /**
- * Creates a user with a scrypt hash of the password (see `hashPassword`; this takes about 600 ms).
+ * Creates a user with an Argon2id hash of the password (see `hashPassword`; about 30 ms, 19 MiB).
  *
  * @returns the new user's `sub` and username (trimmed)
  * @throws {UserError} `invalid_request` when the username or password breaks the rules;

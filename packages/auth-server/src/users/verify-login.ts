@@ -19,7 +19,7 @@ interface CredentialRow {
  * messages"; CWE-208). Input that no account could have (a username or password breaking the
  * length or character rules) answers null at once, without a query: that reveals nothing about
  * any account. When the stored hash has older parameters than `PASSWORD_HASH_PARAMETERS`, a
- * successful sign-in re-hashes the password with the current ones (one more hash, ~600 ms).
+ * successful sign-in re-hashes the password with the current ones (one more hash, ~30 ms).
  *
  * This does not throttle: call `LoginThrottle.check` before and `recordSuccess` after.
  *
