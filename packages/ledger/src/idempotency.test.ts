@@ -5,7 +5,8 @@ import { getAccount } from './accounts.ts';
 import { LedgerError } from './errors.ts';
 import { purgeExpiredIdempotencyRecords, requestHash } from './idempotency.ts';
 import { createLedgerTestDatabase, openTestAccount } from './test-support.ts';
-import { transfer } from './transfer.ts';
+import { TransferGuardRefusal, transfer } from './transfer.ts';
+import type { TransferGuard } from './transfer.ts';
 import type { Account } from './types.ts';
 import { checkTransferRequest } from './validate.ts';
 
@@ -155,5 +156,100 @@ describe('idempotent transfers', () => {
     const retried = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-timeout' });
     expect(retried.replayed).toBe(false);
     expect(await transfersFrom(source.id)).toBe(1);
+  });
+});
+
+describe('a repeat while the first call executes', () => {
+  test('is refused at once with idempotency_key_in_flight; once the first commits, the key replays it', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 250n, currency: 'CNY' };
+    // Hold the destination's row lock so that the first call waits inside its transaction.
+    const holder = await database.db.transaction();
+    await holder.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE', [destination.id]);
+    const first = transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-slow' });
+    try {
+      // The first call holds the key once its statement has started: wait until it is waiting on the row lock.
+      for (let waited = 0; waited < 100; waited += 1) {
+        const { rows } = await database.db.raw<{ rows: Array<{ n: string }> }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+        if (Number(rows[0]?.n) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const started = performance.now();
+      await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-slow' }))
+        .rejects.toMatchObject({ code: 'idempotency_key_in_flight' });
+      // Refused without waiting for the lock the first call waits on.
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      await holder.commit();
+    }
+    const made = await first;
+    expect(made.replayed).toBe(false);
+    const again = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-slow' });
+    expect(again).toEqual({ transfer: made.transfer, replayed: true });
+    expect(await transfersFrom(source.id)).toBe(1);
+  });
+});
+
+describe('source owner and guard', () => {
+  test('a source owned by someone else is account_not_found, not stored: the owner may then use the key', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 100n, currency: 'CNY' };
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-owner', sourceOwnerSubject: 'someone-else' }))
+      .rejects.toMatchObject({ code: 'account_not_found', replayed: false });
+    expect(await transfersFrom(source.id)).toBe(0);
+    const made = await transfer(database.db, request, {
+      clientId: 'client-a', idempotencyKey: 'k-owner', sourceOwnerSubject: source.ownerSubject as string,
+    });
+    expect(made.replayed).toBe(false);
+    // Someone else replaying the owner's key and body is still refused before the replay.
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-owner', sourceOwnerSubject: 'someone-else' }))
+      .rejects.toMatchObject({ code: 'account_not_found' });
+    expect(await transfersFrom(source.id)).toBe(1);
+  });
+
+  test('a guard answering text stops the transfer before anything, NULL lets it through', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 100n, currency: 'CNY' };
+    const guard = (verdict: string | null): TransferGuard => ({ sql: 'CASE WHEN ?::text IS NULL THEN NULL ELSE ?::text END', bindings: [verdict, verdict] });
+    const refused = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-guard', guard: guard('grant_revoked') })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TransferGuardRefusal);
+    expect((refused as TransferGuardRefusal).refusal).toBe('grant_revoked');
+    expect(await transfersFrom(source.id)).toBe(0);
+    const { rows } = await database.db.raw<{ rows: unknown[] }>(
+      `SELECT 1 FROM ledger.idempotency_records WHERE client_id = 'client-a' AND idempotency_key = 'k-guard'`);
+    expect(rows).toHaveLength(0);
+    const made = await transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-guard', guard: guard(null) });
+    expect(made.transfer.amountMinor).toBe(100n);
+    expect((await getAccount(database.db, destination.id)).balanceMinor).toBe(100n);
+  });
+});
+
+describe('bigint range', () => {
+  test('a credit past the largest bigint balance is balance_out_of_range, stored and replayed, and nothing moves', async () => {
+    const [source, destination] = await pair();
+    // Only reachable by direct edits here: the largest opening balance is far below bigint's range.
+    await database.db.raw(`UPDATE ledger.accounts SET balance_minor = 9223372036854775800 WHERE id = ?`, [destination.id]);
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 8n, currency: 'CNY' };
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-range' }))
+      .rejects.toMatchObject({ code: 'balance_out_of_range', replayed: false });
+    await expect(transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-range' }))
+      .rejects.toMatchObject({ code: 'balance_out_of_range', replayed: true });
+    // Exactly up to the limit is fine.
+    const made = await transfer(database.db, { ...request, amountMinor: 7n });
+    expect(made.transfer.amountMinor).toBe(7n);
+    expect((await getAccount(database.db, destination.id)).balanceMinor).toBe(9223372036854775807n);
+    expect((await getAccount(database.db, source.id)).balanceMinor).toBe(99_993n);
+  });
+
+  test('a debit of an overdraft account past the smallest bigint balance is balance_out_of_range', async () => {
+    const source = await openTestAccount(database.db, 'CNY', 0n, { allowOverdraft: true });
+    const destination = await openTestAccount(database.db, 'CNY', 0n);
+    await database.db.raw(`UPDATE ledger.accounts SET balance_minor = -9223372036854775800 WHERE id = ?`, [source.id]);
+    await expect(transfer(database.db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 9n, currency: 'CNY' }))
+      .rejects.toMatchObject({ code: 'balance_out_of_range' });
+    await transfer(database.db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 8n, currency: 'CNY' });
+    expect((await getAccount(database.db, source.id)).balanceMinor).toBe(-9223372036854775808n);
   });
 });

@@ -18,6 +18,6 @@ export { auditLedger } from './audit.ts';
 export type { LedgerAudit } from './audit.ts';
 export { withTransactionRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
-export { getTransfer, transfer } from './transfer.ts';
-export type { TransferOptions, TransferResult } from './transfer.ts';
+export { TransferGuardRefusal, getTransfer, transfer } from './transfer.ts';
+export type { TransferGuard, TransferOptions, TransferResult } from './transfer.ts';
 export type { Account, AccountType, Posting, Rfc3339, Transfer, TransferRequest } from './types.ts';

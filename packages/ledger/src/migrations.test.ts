@@ -22,11 +22,12 @@ async function ledgerTables(): Promise<string[]> {
 }
 
 const LEDGER_TABLES = ['accounts', 'idempotency_records', 'knex_migrations', 'knex_migrations_lock', 'postings', 'transfers'];
+const LEDGER_MIGRATIONS = ['20261129_01_ledger_core', '20261130_02_transfer_functions'];
 
 describe('ledger migrations', () => {
   test('migrate up from an empty database creates the schema and its tables', async () => {
     expect(await ledgerTables()).toEqual([]);
-    expect(await migrateLedger(database.db)).toEqual(['20261129_01_ledger_core']);
+    expect(await migrateLedger(database.db)).toEqual(LEDGER_MIGRATIONS);
     expect(await ledgerTables()).toEqual(LEDGER_TABLES);
   });
 
@@ -36,9 +37,9 @@ describe('ledger migrations', () => {
 
   test('down removes every ledger table, and up again restores a working ledger', async () => {
     await openTestAccount(database.db, 'CNY', 100n);
-    expect(await rollbackLedger(database.db)).toEqual(['20261129_01_ledger_core']);
+    expect(await rollbackLedger(database.db)).toEqual([...LEDGER_MIGRATIONS].reverse());
     expect(await ledgerTables()).toEqual(['knex_migrations', 'knex_migrations_lock']);
-    expect(await migrateLedger(database.db)).toEqual(['20261129_01_ledger_core']);
+    expect(await migrateLedger(database.db)).toEqual(LEDGER_MIGRATIONS);
     expect(await ledgerTables()).toEqual(LEDGER_TABLES);
     const account = await openTestAccount(database.db, 'CNY', 2500n);
     expect(account.balanceMinor).toBe(2500n);
@@ -50,7 +51,7 @@ describe('ledger migrations', () => {
     const processes = Array.from({ length: 8 }, () => createDatabase({ url: database.url, poolMax: 2 }));
     try {
       const results = await Promise.all(processes.map((db) => migrateLedger(db)));
-      expect(results.filter((applied) => applied.length === 1)).toHaveLength(1);
+      expect(results.filter((applied) => applied.length === LEDGER_MIGRATIONS.length)).toHaveLength(1);
       expect(results.filter((applied) => applied.length === 0)).toHaveLength(7);
     } finally {
       await Promise.all(processes.map((db) => db.destroy()));

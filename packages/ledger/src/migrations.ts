@@ -2,11 +2,15 @@ import { migrateSchema, rollbackSchema } from '@payapi/platform';
 import type { SchemaMigrations } from '@payapi/platform';
 import type { Knex } from 'knex';
 import * as ledgerCore from '../migrations/20261129_01_ledger_core.ts';
+import * as transferFunctions from '../migrations/20261130_02_transfer_functions.ts';
 
 /** The ledger's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const LEDGER_SCHEMA: SchemaMigrations = {
   schemaName: 'ledger',
-  migrations: [{ name: '20261129_01_ledger_core', migration: ledgerCore }],
+  migrations: [
+    { name: '20261129_01_ledger_core', migration: ledgerCore },
+    { name: '20261130_02_transfer_functions', migration: transferFunctions },
+  ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };
 

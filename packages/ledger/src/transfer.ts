@@ -1,25 +1,40 @@
 import type { Knex } from 'knex';
-import { bookTransfer } from './book-transfer.ts';
+import { settle } from './book-transfer.ts';
+import type { StoredOutcome } from './book-transfer.ts';
 import { LedgerError } from './errors.ts';
 import type { LedgerErrorCode } from './errors.ts';
-import {
-  checkIdempotencyKey,
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  loadTransfer,
-  releaseIdempotencyKey,
-  requestHash,
-  storeTransfer,
-} from './idempotency.ts';
-import type { IdempotencyClaim, StoredOutcome } from './idempotency.ts';
-import { isId } from './ids.ts';
-import { withTransactionRetry } from './retry.ts';
+import { IDEMPOTENCY_TTL_SECONDS, checkIdempotencyKey, requestHash } from './idempotency.ts';
+import { isId, newId } from './ids.ts';
+import { retryAborted } from './retry.ts';
 import type { RetryOptions } from './retry.ts';
 import { TRANSFER_COLUMNS, toTransfer } from './rows.ts';
 import type { TransferRow } from './rows.ts';
 import type { Transfer, TransferRequest } from './types.ts';
 import { checkShortText, checkTransferRequest } from './validate.ts';
-import type { CheckedTransferRequest } from './validate.ts';
+
+/**
+ * A condition the database evaluates in the same statement, before anything of the transfer: a SQL
+ * expression of type text, with `?` placeholders for `bindings`. NULL lets the transfer go ahead;
+ * any other value stops it (nothing is written, no idempotency key is looked at) and
+ * {@link transfer} throws {@link TransferGuardRefusal} carrying that value. The resource API checks
+ * the grant behind the access token this way, without a round trip of its own.
+ */
+export interface TransferGuard {
+  sql: string;
+  bindings: readonly Knex.Value[];
+}
+
+/** Thrown by {@link transfer} when its {@link TransferGuard} answered a refusal. */
+export class TransferGuardRefusal extends Error {
+  /** What the guard expression answered. */
+  readonly refusal: string;
+
+  constructor(refusal: string) {
+    super(`transfer refused by its guard: ${refusal}`);
+    this.name = 'TransferGuardRefusal';
+    this.refusal = refusal;
+  }
+}
 
 /** Options of {@link transfer}. */
 export interface TransferOptions {
@@ -27,6 +42,13 @@ export interface TransferOptions {
   clientId?: string;
   /** Makes the call idempotent per `(clientId, idempotencyKey)` for 24 h; needs `clientId`. */
   idempotencyKey?: string;
+  /**
+   * The source must be owned by this subject (OAuth `sub`), else `account_not_found` (not stored
+   * under the idempotency key, and checked before it is looked at).
+   */
+  sourceOwnerSubject?: string;
+  /** Checked first, in the same statement: see {@link TransferGuard}. */
+  guard?: TransferGuard;
   /** Bounds of the retry on serialization failures and deadlocks. */
   retry?: RetryOptions;
 }
@@ -38,67 +60,53 @@ export interface TransferResult {
   replayed: boolean;
 }
 
-/** Refusals reached while executing: stored under the key and replayed, like a success (Stripe's rule). */
-const STORED_REFUSALS: ReadonlySet<LedgerErrorCode> = new Set([
-  'account_not_found',
-  'currency_mismatch',
-  'insufficient_funds',
-  'balance_out_of_range',
-]);
+/** What `ledger.post_transfer` answers (migration 20261130_02). */
+type PostTransferAnswer =
+  | { outcome: StoredOutcome; replayed: boolean }
+  | { refused: { code: LedgerErrorCode; message: string } };
 
 /**
- * Moves money between two accounts of one currency, in one database transaction (see
- * `bookTransfer`), retrying serialization failures and deadlocks a bounded number of times.
+ * Moves money between two accounts of one currency with one SQL statement, its own database
+ * transaction (the function `ledger.post_transfer`, see migration 20261130_02): guard, owner check,
+ * idempotency and booking in one round trip. Serialization failures and deadlocks are retried a
+ * bounded number of times.
  *
  * With an idempotency key, the first call for `(clientId, key)` executes and its outcome (the
- * transfer, or a refusal such as `insufficient_funds`) is stored for 24 h; a later call with the
- * same request gets that outcome back (`replayed: true`, or the same error thrown again). Input
- * errors found before execution are not stored.
+ * transfer, or a refusal such as `insufficient_funds`) is stored for 24 h, committed together with
+ * the transfer; a later call with the same request gets that outcome back (`replayed: true`, or
+ * the same error thrown again, marked `replayed`). A call while another with the same key is
+ * executing is refused at once with `idempotency_key_in_flight`. Input errors found before
+ * execution are not stored.
  *
  * @throws {LedgerError} `invalid_amount`, `unsupported_currency`, `invalid_request`, `same_account`,
  *   `account_not_found`, `currency_mismatch`, `insufficient_funds`, `balance_out_of_range`,
  *   `ledger_busy`, `idempotency_key_reused`, `idempotency_key_in_flight`
+ * @throws {TransferGuardRefusal} when `options.guard` answered a refusal
  */
 export async function transfer(db: Knex, request: TransferRequest, options: TransferOptions = {}): Promise<TransferResult> {
   const checked = checkTransferRequest(request);
   const clientId = options.clientId === undefined ? null : checkShortText('client id', options.clientId);
-  if (options.idempotencyKey === undefined) {
-    const made = await withTransactionRetry(db, (trx) => bookTransfer(trx, { ...checked, kind: 'transfer', clientId }), options.retry);
-    return { transfer: made, replayed: false };
-  }
-  const key = checkIdempotencyKey(options.idempotencyKey);
-  if (clientId === null) throw new LedgerError('invalid_request', 'an idempotency key needs a client id');
-  const claimed = await claimIdempotencyKey(db, clientId, key, requestHash(checked));
-  if ('outcome' in claimed) return { transfer: replay(claimed.outcome), replayed: true };
-  return executeClaimed(db, checked, claimed.claim, options.retry);
-}
-
-async function executeClaimed(
-  db: Knex,
-  checked: CheckedTransferRequest,
-  claim: IdempotencyClaim,
-  retry: RetryOptions | undefined,
-): Promise<TransferResult> {
-  try {
-    const made = await withTransactionRetry(db, async (trx) => {
-      const booked = await bookTransfer(trx, { ...checked, kind: 'transfer', clientId: claim.clientId });
-      await completeIdempotencyKey(trx, claim, { transfer: storeTransfer(booked) }, booked.id);
-      return booked;
-    }, retry);
-    return { transfer: made, replayed: false };
-  } catch (error) {
-    if (error instanceof LedgerError && STORED_REFUSALS.has(error.code)) {
-      await completeIdempotencyKey(db, claim, { error: { code: error.code, message: error.message } }, null);
-    } else {
-      await releaseIdempotencyKey(db, claim).catch(() => undefined);
-    }
-    throw error;
-  }
-}
-
-function replay(outcome: StoredOutcome): Transfer {
-  if ('error' in outcome) throw new LedgerError(outcome.error.code, outcome.error.message, { replayed: true });
-  return loadTransfer(outcome.transfer);
+  const key = options.idempotencyKey === undefined ? null : checkIdempotencyKey(options.idempotencyKey);
+  if (key !== null && clientId === null) throw new LedgerError('invalid_request', 'an idempotency key needs a client id');
+  const owner = options.sourceOwnerSubject === undefined ? null : checkShortText('owner subject', options.sourceOwnerSubject);
+  const post = `ledger.post_transfer(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint, ?, ?)`;
+  const postBindings: Knex.Value[] = [
+    clientId, key, key === null ? null : requestHash(checked), IDEMPOTENCY_TTL_SECONDS, owner,
+    newId('tr'), newId('pst'), newId('pst'),
+    checked.sourceAccountId, checked.destinationAccountId, checked.amountMinor.toString(), checked.currency, checked.description,
+  ];
+  // OFFSET 0 keeps the guard in its own subquery, evaluated once; CASE never calls the function when it refuses.
+  const [sql, bindings] = options.guard === undefined
+    ? [`SELECT NULL::text AS refusal, ${post} AS answer`, postBindings]
+    : [`SELECT g.refusal, CASE WHEN g.refusal IS NULL THEN ${post} END AS answer
+         FROM (SELECT (${options.guard.sql})::text AS refusal OFFSET 0) g`, [...postBindings, ...options.guard.bindings]];
+  const { rows } = await retryAborted(() => db.raw<{ rows: Array<{ refusal: string | null; answer: PostTransferAnswer | null }> }>(sql, bindings), options.retry);
+  const row = rows[0];
+  if (row?.refusal != null) throw new TransferGuardRefusal(row.refusal);
+  const answer = row?.answer;
+  if (!answer) throw new Error('ledger.post_transfer answered nothing');
+  if ('refused' in answer) throw new LedgerError(answer.refused.code, answer.refused.message);
+  return { transfer: settle(answer.outcome, answer.replayed), replayed: answer.replayed };
 }
 
 /**

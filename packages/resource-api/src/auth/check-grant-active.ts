@@ -1,32 +1,38 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import type { AccessToken } from './access-token.ts';
 import { unauthorized } from './challenge.ts';
+import type { TokenScheme } from './challenge.ts';
 import { authenticatedOf } from './request-token.ts';
 
 /**
- * Route step for every `transfers:write` call: the token's grant must still be active, asked of
- * the authorization server's SQL function `auth.access_token_account_ids(jti)` in the shared
- * database (README, "Grant-state check"). A user who revoked the app stops money movement at
- * once, though the token itself is still unexpired. The function also gives the grant's accounts
- * as consented now, kept for {@link grantAccountIdsOf}: an account unticked at a later consent is
- * no longer usable with a token issued before it.
- *
- * @throws (to the error handler) 401 `invalid_token` when the grant or token was revoked or is unknown
+ * The grant-state question asked of the authorization server's SQL function in the shared database
+ * (README, "Grant-state check"), with one `?` for the token's `jti`: the accounts the token's grant
+ * allows now (`text[]`), or NULL when the grant or token was revoked or is unknown. A user who
+ * revoked the app stops money movement at once, though the token itself is still unexpired; an
+ * account unticked at a later consent is no longer usable with a token issued before it.
  */
-export function checkGrantActive(db: Knex): RequestHandler {
-  return async (req, res, next) => {
-    const { token, scheme } = authenticatedOf(req);
-    const { rows } = await db.raw<{ rows: Array<{ account_ids: string[] | null }> }>(
-      'SELECT auth.access_token_account_ids(?) AS account_ids', [token.jti]);
-    const current = rows[0]?.account_ids;
-    if (!current) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
-    res.locals.grantAccountIds = new Set(current);
-    next();
-  };
+export const grantAccountIdsQuery = 'auth.access_token_account_ids(?)';
+
+/** What a transfer's guard answers for a revoked grant (see `routes/transfers.ts`). */
+export const GRANT_REVOKED = 'grant_revoked';
+
+/**
+ * Asks whether the token's grant is still active (one query).
+ *
+ * @throws {ApiProblem} 401 `invalid_token` when the grant or token was revoked or is unknown
+ */
+export async function checkGrantActive(db: Knex, token: AccessToken, scheme: TokenScheme): Promise<void> {
+  const { rows } = await db.raw<{ rows: Array<{ account_ids: string[] | null }> }>(
+    `SELECT ${grantAccountIdsQuery} AS account_ids`, [token.jti]);
+  if (!rows[0]?.account_ids) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
 }
 
-/** The accounts the grant allows now, as read by {@link checkGrantActive} (empty when it did not run). */
-export function grantAccountIdsOf(res: Response): ReadonlySet<string> {
-  const ids: unknown = res.locals.grantAccountIds;
-  return ids instanceof Set ? (ids as Set<string>) : new Set();
+/** Route step running {@link checkGrantActive} (for `transfers:write` calls other than the POST). */
+export function requireActiveGrant(db: Knex): RequestHandler {
+  return async (req, _res, next) => {
+    const { token, scheme } = authenticatedOf(req);
+    await checkGrantActive(db, token, scheme);
+    next();
+  };
 }

@@ -204,7 +204,8 @@ describe('a revoked grant', () => {
   test('cannot move money or read transfers with its still-unexpired token', async () => {
     const doomed = await connect(api, alice, { accountIds: [current()] });
     const body = { source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' };
-    const made = await post(body, newKey(), doomed.accessToken);
+    const madeKey = newKey();
+    const made = { ...(await post(body, madeKey, doomed.accessToken)), requestKey: madeKey };
     expect(made.status).toBe(201);
     await client.tokenRevocation(doomed.clientConfig, doomed.refreshToken ?? doomed.accessToken);
     const before = await getBalance(api.auth.database.db, current());
@@ -214,6 +215,18 @@ describe('a revoked grant', () => {
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     const read = await call(api, 'GET', `/v1/transfers/${made.body.id}`, { token: doomed.accessToken });
     expect(read.status).toBe(401);
+    // The replay of a transfer made before the revocation is refused too.
+    const replay = await post(body, made.requestKey, doomed.accessToken);
+    expect(replay.status).toBe(401);
+    // 401 comes before the route's own refusals (amount wrong for its currency, source not in the token); the
+    // OpenAPI request check (missing key, malformed body) runs before any route and answers 400 as for any token.
+    for (const [refusedBody, key] of [
+      [{ ...body, amount: '100.00', currency: 'JPY' }, newKey()],
+      [{ ...body, source_account_id: bob.accounts[0]!.id }, newKey()],
+    ] as const) {
+      const answer = await post(refusedBody, key, doomed.accessToken);
+      expect([answer.status, answer.body.code]).toEqual([401, 'invalid_token']);
+    }
     expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
   });
 });

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import { LedgerError, getAccount, getTransfer, parseAmount, transfer } from '@payapi/ledger';
+import { LedgerError, TransferGuardRefusal, getTransfer, parseAmount, transfer } from '@payapi/ledger';
+import type { TransferGuard, TransferRequest } from '@payapi/ledger';
 import type { Knex } from 'knex';
-import { checkGrantActive, grantAccountIdsOf } from '../auth/check-grant-active.ts';
+import { GRANT_REVOKED, checkGrantActive, grantAccountIdsQuery, requireActiveGrant } from '../auth/check-grant-active.ts';
+import { unauthorized } from '../auth/challenge.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { toWireTransfer } from './wire.ts';
@@ -21,15 +23,15 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * `POST /v1/transfers` and `GET /v1/transfers/{transfer_id}` (contract "Resource API"). Both need
- * `transfers:write` and a grant that is still active.
+ * `transfers:write` and a grant that is still active; a POST checks the grant in the same database
+ * statement that books the transfer (one round trip in all).
  *
  * @param authenticate the `authenticate` step, built once for the app
  */
 export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
   const router = Router();
-  router.post('/v1/transfers', authenticate, requireScope('transfers:write'), checkGrantActive(db),
-    requireIdempotencyKey, checkSourceConsented(db), createTransfer(db));
-  router.get('/v1/transfers/:transfer_id', authenticate, requireScope('transfers:write'), checkGrantActive(db),
+  router.post('/v1/transfers', authenticate, requireScope('transfers:write'), createTransfer(db));
+  router.get('/v1/transfers/:transfer_id', authenticate, requireScope('transfers:write'), requireActiveGrant(db),
     sendTransfer(db));
   return router;
 }
@@ -39,57 +41,65 @@ export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
  *
  * @throws {LedgerError} `invalid_request` (400) when missing, repeated or malformed
  */
-const requireIdempotencyKey: RequestHandler = (req, _res, next) => {
+function requireIdempotencyKey(req: Request): string {
   const keys = req.headersDistinct['idempotency-key'] ?? [];
   if (keys.length !== 1 || !IDEMPOTENCY_KEY.test(keys[0] as string)) {
     throw new LedgerError('invalid_request', 'the Idempotency-Key header is required once: 1 to 255 visible ASCII characters');
   }
-  next();
-};
-
-/**
- * The source must be an account the user consented to in this grant, both when the token was issued
- * and now (and owns); any other answers as absent. Runs after `checkGrantActive`. The destination may be any account: the ledger checks it exists.
- *
- * @throws {LedgerError} `account_not_found`
- */
-function checkSourceConsented(db: Knex): RequestHandler {
-  return async (req, res, next) => {
-    const { token } = authenticatedOf(req);
-    const sourceId = (req.body as TransferBody).source_account_id;
-    // In the token, and still in the grant's consent (a later consent may have unticked it).
-    if (!token.accountIds.has(sourceId) || !grantAccountIdsOf(res).has(sourceId)) {
-      throw new LedgerError('account_not_found', 'source account not found');
-    }
-    const source = await getAccount(db, sourceId);
-    if (source.ownerSubject !== token.subject) throw new LedgerError('account_not_found', 'source account not found');
-    next();
-  };
+  return keys[0] as string;
 }
 
 /**
- * Books the transfer through the ledger, idempotent per (client, key) for 24 h. A replay answers
- * the first answer's status and body with `Idempotent-Replayed: true`; the ledger's own checks
- * give `idempotency_key_reused` (422) and `idempotency_key_in_flight` (409).
+ * Books the transfer through the ledger, idempotent per (client, key) for 24 h, in one database
+ * statement that first checks the grant (SQL `auth.access_token_account_ids(jti)`: still active,
+ * and the source still consented: a later consent may have unticked it), then that the source is
+ * in the token and owned by its subject (else `account_not_found`, as if absent; the destination
+ * may be any account: the ledger checks it exists). A replay answers the first answer's status and
+ * body with `Idempotent-Replayed: true`; the ledger gives `idempotency_key_reused` (422) and
+ * `idempotency_key_in_flight` (409).
+ *
+ * A request refused before the database (missing key, malformed amount) still answers 401 first
+ * when the grant is revoked, as every `transfers:write` call must (contract).
  */
 function createTransfer(db: Knex): RequestHandler {
   return async (req, res) => {
-    const { token } = authenticatedOf(req);
+    const { token, scheme } = authenticatedOf(req);
     const body = req.body as TransferBody;
-    const result = await transfer(db, {
-      sourceAccountId: body.source_account_id,
-      destinationAccountId: body.destination_account_id,
-      amountMinor: parseAmount(body.amount, body.currency),
-      currency: body.currency,
-      description: body.description ?? null,
-    }, { clientId: token.clientId, idempotencyKey: idempotencyKeyOf(req) });
+    let request: TransferRequest;
+    let idempotencyKey: string;
+    try {
+      idempotencyKey = requireIdempotencyKey(req);
+      request = {
+        sourceAccountId: body.source_account_id,
+        destinationAccountId: body.destination_account_id,
+        amountMinor: parseAmount(body.amount, body.currency),
+        currency: body.currency,
+        description: body.description ?? null,
+      };
+    } catch (error) {
+      await checkGrantActive(db, token, scheme);
+      throw error;
+    }
+    if (!token.accountIds.has(request.sourceAccountId)) {
+      await checkGrantActive(db, token, scheme);
+      throw new LedgerError('account_not_found', 'source account not found');
+    }
+    const guard: TransferGuard = {
+      sql: `SELECT CASE WHEN ids IS NULL THEN '${GRANT_REVOKED}' WHEN NOT (?::text = ANY (ids)) THEN 'source_not_consented' END
+              FROM ${grantAccountIdsQuery} AS ids`,
+      bindings: [request.sourceAccountId, token.jti],
+    };
+    let result;
+    try {
+      result = await transfer(db, request, { clientId: token.clientId, idempotencyKey, sourceOwnerSubject: token.subject, guard });
+    } catch (error) {
+      if (!(error instanceof TransferGuardRefusal)) throw error;
+      if (error.refusal === GRANT_REVOKED) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
+      throw new LedgerError('account_not_found', 'source account not found');
+    }
     if (result.replayed) res.set('Idempotent-Replayed', 'true');
     res.status(201).location(`/v1/transfers/${result.transfer.id}`).json(toWireTransfer(result.transfer));
   };
-}
-
-function idempotencyKeyOf(req: Request): string {
-  return req.headersDistinct['idempotency-key']?.[0] as string;
 }
 
 /**
