@@ -105,18 +105,23 @@ export async function listAccounts(db: Knex, ownerSubject: string): Promise<Acco
 }
 
 /**
+ * Reads an account's balance with one query.
+ *
+ * @param options.ownerSubject when given, an account of another owner answers as absent
  * @returns the account's balance now, in minor units
- * @throws {LedgerError} `account_not_found`
+ * @throws {LedgerError} `account_not_found` (unknown, malformed, funding, or owned by someone else)
  */
-export async function getBalance(db: Knex, accountId: string): Promise<Balance> {
+export async function getBalance(db: Knex, accountId: string, options: { ownerSubject?: string } = {}): Promise<Balance> {
   if (!isId('acc', accountId)) throw new LedgerError('account_not_found', 'account not found');
-  const { rows } = await db.raw<{ rows: Array<{ balance_minor: string; currency: string; as_of: string }> }>(
-    `SELECT balance_minor, currency, ${rfc3339('statement_timestamp()')} AS as_of
+  const { rows } = await db.raw<{ rows: Array<{ balance_minor: string; currency: string; owner_subject: string | null; as_of: string }> }>(
+    `SELECT balance_minor, currency, owner_subject, ${rfc3339('statement_timestamp()')} AS as_of
        FROM ledger.accounts WHERE id = ? AND type <> 'funding'`,
     [accountId],
   );
   const row = rows[0];
-  if (!row) throw new LedgerError('account_not_found', 'account not found');
+  if (!row || (options.ownerSubject !== undefined && row.owner_subject !== options.ownerSubject)) {
+    throw new LedgerError('account_not_found', 'account not found');
+  }
   return { accountId, balanceMinor: BigInt(row.balance_minor), currency: row.currency, asOf: row.as_of };
 }
 

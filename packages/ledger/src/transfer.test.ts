@@ -175,3 +175,13 @@ describe('account opening and listing refuse text that would be stored as someth
     expect((await listAccounts(database.db, 'sub-emoji')).map((account) => account.name)).toEqual([emoji.name]);
   });
 });
+
+describe('getBalance', () => {
+  test('answers the balance, and with ownerSubject only to the owner: anyone else gets account_not_found', async () => {
+    const account = await openTestAccount(database.db, 'CNY', 4_200n);
+    expect((await getBalance(database.db, account.id, { ownerSubject: account.ownerSubject as string })).balanceMinor).toBe(4_200n);
+    await expect(getBalance(database.db, account.id, { ownerSubject: 'someone-else' })).rejects.toMatchObject({ code: 'account_not_found' });
+    const balance = await getBalance(database.db, account.id);
+    expect(balance).toEqual({ accountId: account.id, balanceMinor: 4_200n, currency: 'CNY', asOf: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) });
+  });
+});

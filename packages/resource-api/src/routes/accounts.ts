@@ -18,7 +18,7 @@ export function accountRoutes(db: Knex, authenticate: RequestHandler): Router {
   const router = Router();
   router.get('/v1/accounts', authenticate, requireScope('accounts:read'), listConsentedAccounts(db));
   router.get('/v1/accounts/:account_id', authenticate, requireScope('accounts:read'), loadConsentedAccount(db), sendAccount);
-  router.get('/v1/accounts/:account_id/balance', authenticate, requireScope('accounts:read'), loadConsentedAccount(db), sendBalance(db));
+  router.get('/v1/accounts/:account_id/balance', authenticate, requireScope('accounts:read'), sendBalance(db));
   router.get('/v1/accounts/:account_id/transactions', authenticate, requireScope('transactions:read'), loadConsentedAccount(db), sendHistoryPage(db));
   return router;
 }
@@ -44,9 +44,18 @@ const sendAccount: RequestHandler = (req, res) => {
   res.json(toWireAccount(consentedAccountOf(req)));
 };
 
+/**
+ * The balance of a consented account the user owns, with one query (the ownership check is part of
+ * it); any other account answers as absent, as in {@link loadConsentedAccount}.
+ *
+ * @throws {LedgerError} `account_not_found`
+ */
 function sendBalance(db: Knex): RequestHandler {
   return async (req, res) => {
-    res.json(toWireBalance(await getBalance(db, consentedAccountOf(req).id)));
+    const { token } = authenticatedOf(req);
+    const accountId = req.params.account_id;
+    if (typeof accountId !== 'string' || !token.accountIds.has(accountId)) throw new LedgerError('account_not_found', 'account not found');
+    res.json(toWireBalance(await getBalance(db, accountId, { ownerSubject: token.subject })));
   };
 }
 
