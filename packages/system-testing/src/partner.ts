@@ -67,6 +67,11 @@ export interface MintedTokens {
   refreshToken: string;
   /** The openid-client configuration of the partner client (to refresh, introspect, revoke). */
   config: client.Configuration;
+  /**
+   * The user agent that ran the flow: it holds the user's session cookie at the authorization
+   * server, whose session remembers the grant, so a later flow with it skips consent.
+   */
+  agent: UserAgent;
 }
 
 /**
@@ -81,5 +86,5 @@ export async function mintTokens(issuer: string, registered: CreatedClient, user
   const result = await authorize({ issuer }, config, user);
   const tokens = await exchange(config, result);
   if (!tokens.refresh_token) throw new Error('no refresh token issued');
-  return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, config };
+  return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, config, agent: result.agent };
 }
