@@ -81,3 +81,56 @@ describe('createAccessTokenVerifier and the JWKS', () => {
     await expect(verify(await sign(key))).rejects.toBeInstanceOf(ApiProblem);
   });
 });
+
+describe('the verified-token cache', () => {
+  test('a token verified once is not checked again (no JWKS fetch), a changed token is', async () => {
+    const key = await newKey('k-cache');
+    published = [key.jwk];
+    delayMs = 0;
+    // Keys go stale after 1 ms: every real verification fetches the JWKS again.
+    const verify = createAccessTokenVerifier({ issuer, audience: AUDIENCE, clockToleranceSeconds: 30, jwks: { timeoutMs: 1_000, cooldownMs: 0, cacheMaxAgeMs: 1 } });
+    const token = await sign(key);
+    fetches = 0;
+    const first = await verify(token);
+    expect(fetches).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await verify(token)).toBe(first);
+    expect(fetches).toBe(1);
+    // One character of the signature changed: a new verification, which fails.
+    const last = token.at(-2) === 'A' ? 'B' : 'A';
+    await expect(verify(`${token.slice(0, -2)}${last}${token.at(-1)}`)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect(fetches).toBe(2);
+    const other = await sign(key);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect((await verify(other)).jti).not.toBe(first.jti);
+    expect(fetches).toBe(3);
+  });
+
+  test('a cached token is refused once it expires (exp plus the tolerance)', async () => {
+    const key = await newKey('k-expiry');
+    published = [key.jwk];
+    const verify = createAccessTokenVerifier({ issuer, audience: AUDIENCE, clockToleranceSeconds: 0, jwks: { timeoutMs: 1_000, cooldownMs: 0, cacheMaxAgeMs: 60_000 } });
+    const expiresAt = Math.floor(Date.now() / 1000) + 2;
+    const token = await new SignJWT({ sub: 'user-1', client_id: 'client-1', jti: 'jti-expiring', scope: 'accounts:read' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k-expiry' })
+      .setIssuer(issuer).setAudience(AUDIENCE).setIssuedAt().setExpirationTime(expiresAt)
+      .sign(key.privateKey);
+    expect((await verify(token)).expiresAt).toBe(expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    await expect(verify(token)).rejects.toThrow('the access token has expired');
+  });
+
+  test('with verifiedTokensCached 0 every call verifies', async () => {
+    const key = await newKey('k-nocache');
+    published = [key.jwk];
+    const verify = createAccessTokenVerifier({
+      issuer, audience: AUDIENCE, clockToleranceSeconds: 30, jwks: { timeoutMs: 1_000, cooldownMs: 0, cacheMaxAgeMs: 1 }, verifiedTokensCached: 0,
+    });
+    const token = await sign(key);
+    fetches = 0;
+    await verify(token);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await verify(token);
+    expect(fetches).toBe(2);
+  });
+});
