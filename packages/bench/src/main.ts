@@ -143,7 +143,7 @@ async function main(): Promise<number> {
       lines.push('', `CPU profile, ${row.id}, ${name}: busy ${summary.busyMs} ms in the measured seconds`);
       lines.push(`  by package: ${summary.packages.join(', ')}`, '  functions (self time):', ...summary.functions.map((entry) => `    ${entry}`));
     }
-    if (row.sqlPerRequest) {
+    if (row.sqlPerRequest && row.role === 'measured') {
       lines.push('', `SQL statements per request, ${row.id}: ${row.sqlPerRequest.total}`, ...row.sqlPerRequest.top.map((entry) => `  ${entry.perRequest} ${entry.query}`));
     }
   }
