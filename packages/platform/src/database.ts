@@ -13,6 +13,20 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** How long a query waits for a free pooled connection, in milliseconds. Default 10000. */
   acquireTimeoutMs?: number;
+  /**
+   * How long opening a connection may take (TCP, startup, authentication), in milliseconds.
+   * Default 5000. Without it, a server that accepts the TCP connection but never answers (frozen,
+   * overloaded) keeps the caller waiting for ever.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Client-side limit on one query, in milliseconds: the backstop for a server that cannot cancel
+   * the statement itself (frozen or cut off), where `statementTimeoutMs` never fires. Default
+   * `statementTimeoutMs` + 5000, so a reachable server always cancels first (none when
+   * `statementTimeoutMs` is 0, i.e. statements may run without limit). The connection stays
+   * busy until the server answers the abandoned query; queries behind it wait within this limit too.
+   */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -31,7 +45,10 @@ const KNEX_LOG = {
 
 /**
  * Creates a knex instance on PostgreSQL (driver `pg`). Connections are opened lazily, so this
- * never fails for an unreachable server; the first query does.
+ * never fails for an unreachable server; the first query does. Every wait is bounded: for a pooled
+ * connection (`acquireTimeoutMs`), for a new one (`connectTimeoutMs`), for a statement on the
+ * server (`statementTimeoutMs`) and, when the server cannot answer at all, on the client
+ * (`queryTimeoutMs`).
  *
  * `bigint` and `numeric` columns come back as strings (pg's default): money code converts them
  * to `bigint` explicitly, never to a JavaScript number.
@@ -39,12 +56,15 @@ const KNEX_LOG = {
  * @returns a knex instance; call `destroy()` on it to close the pool
  */
 export function createDatabase(options: DatabaseOptions): Knex {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 15_000;
   return knex({
     client: 'pg',
     connection: {
       connectionString: options.url,
       application_name: options.applicationName ?? 'payapi',
-      statement_timeout: options.statementTimeoutMs ?? 15_000,
+      statement_timeout: statementTimeoutMs,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      query_timeout: options.queryTimeoutMs ?? (statementTimeoutMs === 0 ? 0 : statementTimeoutMs + 5_000),
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,

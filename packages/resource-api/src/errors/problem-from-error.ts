@@ -1,5 +1,6 @@
 import { LedgerError } from '@payapi/ledger';
 import { ApiProblem } from './problem.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { LEDGER_ERROR_STATUS } from './ledger-status.ts';
 
 /** What body-parser (express.json) attaches to its errors. */
@@ -35,6 +36,8 @@ const DETAIL_LENGTH_MAX = 500;
  * - body-parser errors: malformed JSON 400, over 64 KiB 413, unsupported charset 415.
  * - express-openapi-validator errors: 400 `invalid_request` (or `invalid_amount` when only `amount` is wrong),
  *   404 `not_found`, 405 `method_not_allowed` with `Allow`, 415 `unsupported_media_type`.
+ * - the database down, restarting or not answering in time (see `isDatabaseUnavailable`): 503
+ *   `database_unavailable` with `Retry-After: 5`, as `/readyz` says it.
  * - anything else: 500 `internal_error` whose detail says nothing about the cause (the log has it).
  *
  * @returns the problem, and whether the error was unexpected (to be logged as a bug)
@@ -52,6 +55,9 @@ export function problemFromError(error: unknown): { problem: ApiProblem; unexpec
   if (isValidatorError(error)) {
     const problem = validatorProblem(error);
     if (problem) return { problem, unexpected: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { problem: new ApiProblem(503, 'database_unavailable', 'the database is unavailable or did not answer in time; try again later', { 'Retry-After': '5' }), unexpected: false };
   }
   return { problem: new ApiProblem(500, 'internal_error', 'the server could not answer this request; try again later'), unexpected: true };
 }
