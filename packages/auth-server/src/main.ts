@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const http = await listenOn(createServer(server.handler), config.port, 'authorization server');
   console.log(`auth-server: ${config.issuer} (listening on ${config.port})`);
   stopOnSignal(async () => {
-    server.close();
+    await server.close();
     await new Promise((resolve) => http.close(resolve));
     await db.destroy();
   });

@@ -3,6 +3,7 @@ import Provider, { errors } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { AuthServerConfig } from './config.ts';
 import { createKnexAdapter } from './adapter/index.ts';
+import type { ClientCache } from './adapter/index.ts';
 import { consentedAccountIds } from './consent/grant-accounts.ts';
 import type { PrivateJwk } from './keys/signing-keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
@@ -31,10 +32,10 @@ export const TTL_SECONDS = {
  * restricted to the token's own client (or a registered resource server), dynamic registration
  * behind an initial access token. Settings follow RFC 9700 and the team's checked oidc-provider 9 notes.
  */
-export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[]): Provider {
+export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[], clientCache?: ClientCache): Provider {
   const resource = config.resourceApiUrl;
   const configuration: Configuration = {
-    adapter: createKnexAdapter(db),
+    adapter: createKnexAdapter(db, { clientCache }),
     jwks: { keys },
     cookies: {
       keys: config.cookieKeys,
@@ -74,7 +75,7 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId || (await isResourceServer(db, client.clientId)),
+          token.clientId === client.clientId || (await isResourceServer(db, client.clientId, clientCache)),
       },
       revocation: {
         enabled: true,

@@ -11,6 +11,7 @@ import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
 import { deriveSealingKey } from './keys/seal.ts';
 import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
+import { startClientCache } from './adapter/index.ts';
 import { createProvider } from './provider.ts';
 import { purgeExpiredAuthRows } from './maintenance.ts';
 import { rejectUnstorableParams, requireIssuerHost } from './reject-unstorable-params.ts';
@@ -31,8 +32,8 @@ export interface AuthServer {
   provider(): Provider;
   /** Reloads the signing keys now; returns true when they had changed. */
   reloadKeys(): Promise<boolean>;
-  /** Stops the key watcher and the purge timer. The database pool belongs to the caller. */
-  close(): void;
+  /** Stops the key watcher, the purge timer and the client cache's listening connection. The database pool belongs to the caller. */
+  close(): Promise<void>;
 }
 
 /**
@@ -48,13 +49,14 @@ export interface AuthServer {
 export async function createAuthServer(config: AuthServerConfig, db: Knex): Promise<AuthServer> {
   const sealingKey = deriveSealingKey(config.keyEncryptionSecret);
   const throttle = createLoginThrottle(db);
+  const clientCache = await startClientCache(db);
   let version = await signingKeysVersion(db);
   let current = await build();
 
   async function build(): Promise<{ provider: Provider; handler: AuthServer['handler'] }> {
     const keys = await loadSigningKeys(db, sealingKey);
     version = await signingKeysVersion(db);
-    const provider = createProvider(config, db, keys);
+    const provider = createProvider(config, db, keys, clientCache);
     provider.proxy = config.trustProxyHops > 0;
     provider.maxIpsCount = config.trustProxyHops;
     provider.on('server_error', (ctx: { oidc?: { route?: string } }, error: Error) => {
@@ -82,7 +84,7 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     }));
     const publicJwks = { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) };
     provider.use(rejectUnstorableParams);
-    provider.use(jwtTokenEndpoints(provider, db, publicJwks));
+    provider.use(jwtTokenEndpoints(provider, db, publicJwks, clientCache));
     provider.use(consumeInitialAccessToken);
     provider.use(expiredInteractionPage);
     const assets = new Router();
@@ -116,9 +118,10 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     handler: (req, res) => current.handler(req, res),
     provider: () => current.provider,
     reloadKeys,
-    close: () => {
+    close: async () => {
       clearInterval(watcher);
       clearInterval(purger);
+      await clientCache.close();
     },
   };
 }

@@ -35,7 +35,8 @@ describe('operator CLI', () => {
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions'],
-      auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes'],
+      auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
+        '20261130_05_client_change_notifications'],
     });
     expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], auth: [] });
   });

@@ -59,7 +59,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const auth = await createAuthServer(authConfig, options.db);
   const servers: Server[] = [];
   const closeAll = async (): Promise<void> => {
-    auth.close();
+    await auth.close();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

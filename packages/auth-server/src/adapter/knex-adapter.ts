@@ -3,6 +3,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { errors } from 'oidc-provider';
 import { isOidcModelName, isStorableKey, OIDC_MODEL_NAMES } from './models.ts';
 import type { OidcModelName } from './models.ts';
+import type { ClientCache } from './client-cache.ts';
 import { claimReplayId } from './replay-claim.ts';
 import { EXPIRES_AT_FROM_SECONDS, LIVE_ROW, STORE_TABLE } from './store-sql.ts';
 import type { RawRows } from './store-sql.ts';
@@ -15,6 +16,8 @@ export interface KnexAdapterOptions {
    * accepts that `exp`. Integer, 0 to 3600. Default 0: rows die at `exp`, which is stricter.
    */
   clockToleranceSeconds?: number;
+  /** Reads of the `Client` model go through this cache (see {@link ClientCache}); default: every read queries. */
+  clientCache?: ClientCache;
 }
 
 const CLOCK_TOLERANCE_SECONDS_MAX = 3600;
@@ -89,6 +92,7 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (!isStorableKey(id)) return undefined;
       if (this.#model === 'ReplayDetection') return claimReplayId(db, id);
+      if (this.#model === 'Client' && options.clientCache) return options.clientCache.client(id, () => this.#findOne('id', id));
       return this.#findOne('id', id);
     }
 

@@ -44,7 +44,7 @@ export async function startTestAuthServer(env: Record<string, string> = {}): Pro
     database,
     auth,
     async close() {
-      auth.close();
+      await auth.close();
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
       await database.drop();

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ClientCache } from '../adapter/client-cache.ts';
 import { consentedAccountIds } from '../consent/grant-accounts.ts';
 import { findActiveAccessToken, revokeAccessToken } from './access-token-records.ts';
 import { isResourceServer } from './resource-servers.ts';
@@ -22,7 +23,7 @@ import { revokeGrant } from './revoke-grant.ts';
  * - Revocation: by the token's own client only; revokes the token and its whole grant (the same
  *   policy as for every other token type here). Always `200` with an empty body (RFC 7009 §2.2).
  */
-export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSONWebKeySet) {
+export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSONWebKeySet, clientCache?: ClientCache) {
   const keySet = createLocalJWKSet(publicJwks);
   return async function handleJwtTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
     await next();
@@ -50,7 +51,7 @@ export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSON
     ctx.body = { active: false };
     const record = payload?.jti ? await findActiveAccessToken(db, payload.jti) : undefined;
     if (!payload || !record) return;
-    if (record.clientId !== client.clientId && !(await isResourceServer(db, client.clientId))) return;
+    if (record.clientId !== client.clientId && !(await isResourceServer(db, client.clientId, clientCache))) return;
     ctx.body = {
       active: true,
       iss: payload.iss,
