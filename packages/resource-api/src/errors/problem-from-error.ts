@@ -36,6 +36,8 @@ const DETAIL_LENGTH_MAX = 500;
  * - body-parser errors: malformed JSON 400, over 64 KiB 413, unsupported charset 415.
  * - express-openapi-validator errors: 400 `invalid_request` (or `invalid_amount` when only `amount` is wrong),
  *   404 `not_found`, 405 `method_not_allowed` with `Allow`, 415 `unsupported_media_type`.
+ * - other client errors in http-errors' shape (status 400, `expose`), as body-parser throws for a
+ *   body that does not decompress per its `Content-Encoding`: 400 `invalid_request`, detail not echoed.
  * - the database down, restarting or not answering in time (see `isDatabaseUnavailable`): 503
  *   `database_unavailable` with `Retry-After: 5`, as `/readyz` says it.
  * - anything else: 500 `internal_error` whose detail says nothing about the cause (the log has it).
@@ -55,6 +57,10 @@ export function problemFromError(error: unknown): { problem: ApiProblem; unexpec
   if (isValidatorError(error)) {
     const problem = validatorProblem(error);
     if (problem) return { problem, unexpected: false };
+  }
+  if (isUnreadableRequest(error)) {
+    const detail = isDecompressionError(error) ? 'the request body does not match its Content-Encoding' : 'the request could not be read';
+    return { problem: new ApiProblem(400, 'invalid_request', detail), unexpected: false };
   }
   if (isDatabaseUnavailable(error)) {
     return { problem: new ApiProblem(503, 'database_unavailable', 'the database is unavailable or did not answer in time; try again later', { 'Retry-After': '5' }), unexpected: false };
@@ -88,6 +94,22 @@ function validatorProblem(error: ValidatorError): ApiProblem | null {
 function describe(item: { path?: string; message?: string }): string {
   const where = (item.path ?? '').replace(/^\//, '').replaceAll('/', '.');
   return where ? `${where}: ${item.message ?? 'is invalid'}` : (item.message ?? 'invalid request');
+}
+
+/**
+ * A 400 in http-errors' shape (`status` 400, `expose` true) without a body-parser `type`: body-parser
+ * passes on a zlib or brotli failure this way (the stream's error with `status` added), as do
+ * Express's own client errors. Its message is the library's, so it is not echoed.
+ */
+function isUnreadableRequest(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 400
+    && (error as { expose?: unknown }).expose === true;
+}
+
+/** zlib (`Z_DATA_ERROR`, `Z_BUF_ERROR`…) and brotli (`ERR__ERROR_…`) stream errors carry such codes. */
+function isDecompressionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (/^Z_/.test(code) || /^ERR__ERROR_/.test(code) || code === 'ERR_BROTLI_DECOMPRESSION_FAILED');
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
