@@ -50,8 +50,16 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
   const sealingKey = deriveSealingKey(config.keyEncryptionSecret);
   const throttle = createLoginThrottle(db);
   const clientCache = await startClientCache(db);
-  let version = await signingKeysVersion(db);
-  let current = await build();
+  let version: string;
+  let current: Awaited<ReturnType<typeof build>>;
+  try {
+    version = await signingKeysVersion(db);
+    current = await build();
+  } catch (error) {
+    // Wrong key encryption secret, database gone…: leave no listening connection behind.
+    await clientCache.close();
+    throw error;
+  }
 
   async function build(): Promise<{ provider: Provider; handler: AuthServer['handler'] }> {
     const keys = await loadSigningKeys(db, sealingKey);

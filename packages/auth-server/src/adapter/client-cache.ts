@@ -9,8 +9,15 @@ export const CLIENT_CHANGED_CHANNEL = 'auth_client_changed';
 export interface ClientCacheOptions {
   /** Entries kept at most (default 1,000 clients, each with its resource-server flag). */
   max?: number;
-  /** Longest an entry is trusted without a notification, ms (default 300,000): a backstop, not the mechanism. */
+  /** Longest an entry is trusted without a notification, ms (default 60,000): a backstop, not the mechanism. */
   ttlMs?: number;
+  /**
+   * How often the listening connection is checked with a query, ms (default 5,000); a check that
+   * fails or takes longer than `heartbeatTimeoutMs` (default 3,000) counts as a lost connection. A
+   * connection that dies without a word (a NAT or firewall dropping it) would otherwise look healthy.
+   */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
   /** First wait before listening again after the listening connection failed, ms (default 500; doubles up to 30 s). */
   reconnectMs?: number;
 }
@@ -24,7 +31,11 @@ export interface ClientCacheOptions {
  *
  * While the listening connection is down (and until it listens again) nothing is cached or
  * served from the cache: every read goes to the database, so a missed notification can never
- * leave a deleted client or a rotated secret usable. A read that overlaps a notification is not
+ * leave a deleted client or a rotated secret usable. The connection uses TCP keep-alive and a
+ * heartbeat query every 5 s (3 s timeout), so even a connection dropped silently by the network is
+ * noticed within about 8 s. Needs a direct or session-pooled connection: LISTEN does not work
+ * through a transaction-pooling proxy (the heartbeat would pass, notifications would not come),
+ * so point `DATABASE_URL` of the authorization server past such a proxy. A read that overlaps a notification is not
  * cached. Unknown client ids are not cached (they come from requests); the resource-server flag is
  * cached either way (it is only asked for authenticated clients).
  */
@@ -47,8 +58,13 @@ export interface ClientCache {
  * @param db knex on the authorization server's database: its connection settings are reused
  */
 export async function startClientCache(db: Knex, options: ClientCacheOptions = {}): Promise<ClientCache> {
-  const entries = new LRUCache<string, object | boolean>({ max: (options.max ?? 1_000) * 2, ttl: options.ttlMs ?? 300_000 });
-  const connection = (db.client as { config: Knex.Config }).config.connection as pg.ClientConfig;
+  const entries = new LRUCache<string, object | boolean>({ max: (options.max ?? 1_000) * 2, ttl: options.ttlMs ?? 60_000 });
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000;
+  const connection: pg.ClientConfig = {
+    ...((db.client as { config: Knex.Config }).config.connection as pg.ClientConfig),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
   const firstReconnectMs = options.reconnectMs ?? 500;
   let listener: pg.Client | undefined;
   let healthy = false;
@@ -57,6 +73,16 @@ export async function startClientCache(db: Knex, options: ClientCacheOptions = {
   let generation = 0;
   let reconnectMs = firstReconnectMs;
   let retry: NodeJS.Timeout | undefined;
+  const heartbeat = setInterval(() => {
+    const client = listener;
+    if (!client || !healthy) return;
+    const timer = setTimeout(() => lost(client), heartbeatTimeoutMs);
+    client.query('SELECT 1').then(() => clearTimeout(timer), () => {
+      clearTimeout(timer);
+      lost(client);
+    });
+  }, options.heartbeatMs ?? 5_000);
+  heartbeat.unref();
 
   const lost = (client: pg.Client): void => {
     if (listener !== client) return;
@@ -123,6 +149,7 @@ export async function startClientCache(db: Knex, options: ClientCacheOptions = {
     async close() {
       closed = true;
       healthy = false;
+      clearInterval(heartbeat);
       if (retry) clearTimeout(retry);
       entries.clear();
       const client = listener;
