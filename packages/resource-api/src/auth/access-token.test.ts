@@ -134,3 +134,18 @@ describe('the verified-token cache', () => {
     expect(fetches).toBe(2);
   });
 });
+
+describe('token lifetime', () => {
+  test('a token older than 300 s (plus tolerance) is refused whatever its exp says; a long exp alone is not enough', async () => {
+    const key = await newKey('k-age');
+    published = [key.jwk];
+    const verify = createAccessTokenVerifier({ issuer, audience: AUDIENCE, clockToleranceSeconds: 30, jwks: { timeoutMs: 1_000, cooldownMs: 0, cacheMaxAgeMs: 60_000 } });
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (iat: number): Promise<string> => new SignJWT({ sub: 'user-1', client_id: 'client-1', jti: `jti-${iat}`, scope: 'accounts:read' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k-age' })
+      .setIssuer(issuer).setAudience(AUDIENCE).setIssuedAt(iat).setExpirationTime(now + 10 * 365 * 86_400)
+      .sign(key.privateKey);
+    expect((await verify(await signed(now - 320))).jti).toBe(`jti-${now - 320}`);
+    await expect(verify(await signed(now - 340))).rejects.toThrow('the access token has expired');
+  });
+});

@@ -31,8 +31,8 @@ export interface AccessTokenVerifierOptions {
   clockToleranceSeconds: number;
   jwks: { timeoutMs: number; cooldownMs: number; cacheMaxAgeMs: number };
   /**
-   * How many verified tokens to remember (0: none), each until its `exp` plus the tolerance, so a
-   * partner reusing its token for many calls pays the signature check once. Only a token that
+   * How many verified tokens to remember (0: none), each for at most a minute and never past its
+   * expiry, so a partner reusing its token for many calls pays the signature check rarely. Only a token that
    * passed every check is kept, under its exact compact form. Default {@link VERIFIED_TOKENS_CACHED}.
    */
   verifiedTokensCached?: number;
@@ -40,11 +40,24 @@ export interface AccessTokenVerifierOptions {
 
 /**
  * Default of `verifiedTokensCached`: 10,000 tokens, about 15 MB at most (a token with 3 account
- * ids is about 900 bytes, kept once as the key and once in the result). A token stays accepted
- * until its expiry even if its signing key leaves the JWKS meanwhile (at most 300 s + 30 s
- * tolerance); grant revocation is unaffected (checked in the database on every transfer).
+ * ids is about 900 bytes, kept once as the key and once in the result). An entry lives at most
+ * {@link VERIFIED_TOKEN_KEPT_MS}, and never past the token's expiry; grant revocation is
+ * unaffected (checked in the database on every transfer).
  */
 export const VERIFIED_TOKENS_CACHED = 10_000;
+
+/**
+ * Longest a verified token is answered from memory, ms: 60 s. Bounds how long a token stays
+ * accepted after its signing key left the JWKS beyond what the uncached check allows (which keeps
+ * fetched keys for `jwks.cacheMaxAgeMs`).
+ */
+export const VERIFIED_TOKEN_KEPT_MS = 60_000;
+
+/**
+ * Longest lifetime accepted, seconds since `iat` (plus the clock tolerance): the contract's 300 s.
+ * A token claiming a longer `exp` is refused once it is older than this, whoever signed it.
+ */
+export const ACCESS_TOKEN_AGE_MAX_SECONDS = 300;
 
 /** Why a token was refused, for the 401's description. Says what failed, never the token. */
 export class InvalidTokenError extends Error {
@@ -93,14 +106,17 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         algorithms: ACCESS_TOKEN_ALGORITHMS,
         typ: 'at+jwt',
         clockTolerance: options.clockToleranceSeconds,
+        maxTokenAge: ACCESS_TOKEN_AGE_MAX_SECONDS,
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'sub', 'client_id', 'jti', 'scope'],
       }));
     } catch (error) {
       throw joseFailure(error);
     }
     const accessToken = toAccessToken(token, payload);
-    // Kept until jose itself would refuse it as expired (exp + tolerance); lru-cache checks the age on every get.
-    const keepMs = (accessToken.expiresAt + options.clockToleranceSeconds) * 1000 - Date.now();
+    // Never past the moment jose itself would refuse it (exp, or iat + the age limit, plus the
+    // tolerance), nor longer than VERIFIED_TOKEN_KEPT_MS; lru-cache checks the age on every get.
+    const refusedAtSeconds = Math.min(accessToken.expiresAt, (payload.iat as number) + ACCESS_TOKEN_AGE_MAX_SECONDS) + options.clockToleranceSeconds;
+    const keepMs = Math.min(refusedAtSeconds * 1000 - Date.now(), VERIFIED_TOKEN_KEPT_MS);
     if (verified && keepMs > 0) verified.set(token, accessToken, { ttl: keepMs });
     return accessToken;
   };
