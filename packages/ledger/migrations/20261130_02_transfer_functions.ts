@@ -103,7 +103,8 @@ export async function up(knex: Knex): Promise<void> {
         RETURN jsonb_build_object('refused', jsonb_build_object('code', 'idempotency_key_in_flight',
           'message', 'a request with this idempotency key is still being processed'));
       END IF;
-      SELECT * INTO rec FROM ledger.idempotency_records WHERE client_id = p_client_id AND idempotency_key = p_idempotency_key;
+      -- FOR UPDATE: a transaction of the earlier implementation may still be completing this record.
+      SELECT * INTO rec FROM ledger.idempotency_records WHERE client_id = p_client_id AND idempotency_key = p_idempotency_key FOR UPDATE;
       IF rec.client_id IS NOT NULL AND rec.expires_at > now() THEN
         IF rec.request_hash <> p_request_hash THEN
           RETURN jsonb_build_object('refused', jsonb_build_object('code', 'idempotency_key_reused',

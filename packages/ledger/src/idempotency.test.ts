@@ -9,6 +9,7 @@ import { TransferGuardRefusal, transfer } from './transfer.ts';
 import type { TransferGuard } from './transfer.ts';
 import type { Account } from './types.ts';
 import { checkTransferRequest } from './validate.ts';
+import { newId } from './ids.ts';
 
 let database: TestDatabase;
 
@@ -251,5 +252,33 @@ describe('bigint range', () => {
       .rejects.toMatchObject({ code: 'balance_out_of_range' });
     await transfer(database.db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 8n, currency: 'CNY' });
     expect((await getAccount(database.db, source.id)).balanceMinor).toBe(-9223372036854775808n);
+  });
+});
+
+describe('beside the earlier two-step implementation', () => {
+  test('a key whose old-style claim is being completed by an open transaction replays that transfer, never books a second', async () => {
+    const [source, destination] = await pair();
+    const request = { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 100n, currency: 'CNY' };
+    // An old process claimed the key, stalled past its lease, and is now completing it in a transaction not yet committed.
+    await database.db.raw(
+      `INSERT INTO ledger.idempotency_records (client_id, idempotency_key, request_hash, state, claim_token, locked_until, created_at, expires_at)
+       VALUES ('client-a', 'k-legacy', ?, 'in_flight', 'old-process', now() - interval '1 second', now(), now() + interval '1 day')`,
+      [requestHash(checkTransferRequest(request))]);
+    const old = await database.db.transaction();
+    const { rows } = await old.raw<{ rows: Array<{ outcome: { transfer: { id: string } } }> }>(
+      `SELECT ledger.book_transfer('transfer', ?, ?, ?, ?, ?, 100, 'CNY', NULL, 'client-a', false) AS outcome`,
+      [newId('tr'), newId('pst'), newId('pst'), source.id, destination.id]);
+    const outcome = rows[0]?.outcome;
+    await old.raw(
+      `UPDATE ledger.idempotency_records SET state = 'completed', response = ?::jsonb, transfer_id = ?, claim_token = NULL, locked_until = NULL
+        WHERE client_id = 'client-a' AND idempotency_key = 'k-legacy'`, [JSON.stringify(outcome), outcome?.transfer.id ?? null]);
+    const retried = transfer(database.db, request, { clientId: 'client-a', idempotencyKey: 'k-legacy' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await old.commit();
+    const result = await retried;
+    expect(result.replayed).toBe(true);
+    expect(result.transfer.id).toBe(outcome?.transfer.id);
+    expect(await transfersFrom(source.id)).toBe(1);
+    expect((await getAccount(database.db, source.id)).balanceMinor).toBe(99_900n);
   });
 });
