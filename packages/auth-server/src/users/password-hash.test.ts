@@ -39,6 +39,11 @@ describe('hashPassword', () => {
     await expect(hashPassword('password', { algorithm: 'argon2id', memoryKiB: 1_048_576, passes: 2, parallelism: 1 })).rejects.toThrow(/out of bounds/);
     await expect(hashPassword('password', { algorithm: 'argon2id', memoryKiB: 8, passes: 1, parallelism: 2 })).rejects.toThrow(/out of bounds/);
     await expect(hashPassword('password', { algorithm: 'argon2id', memoryKiB: 64, passes: 0, parallelism: 1 })).rejects.toThrow(/out of bounds/);
+    // Within each single bound before, yet 16 GiB or 135 times the work: refused as a whole.
+    expect(() => parseHash('$scrypt$ln=22,r=32,p=16$tPiA2fLuZleAgWjf+KHlEQ$VX3LyEtVWcoFTQUgQ7YBwvBXjwtW9/LRmX6qK5Fh/IE')).toThrow(/out of bounds/);
+    expect(() => parseHash('$scrypt$ln=17,r=16,p=16$tPiA2fLuZleAgWjf+KHlEQ$VX3LyEtVWcoFTQUgQ7YBwvBXjwtW9/LRmX6qK5Fh/IE')).toThrow(/out of bounds/);
+    expect(() => parseHash('$argon2id$v=19$m=262144,t=20,p=16$tPiA2fLuZleAgWjf+KHlEQ$VX3LyEtVWcoFTQUgQ7YBwvBXjwtW9/LRmX6qK5Fh/IE')).toThrow(/out of bounds/);
+    expect(parseHash(DUMMY_PASSWORD_HASH).parameters).toEqual(PASSWORD_HASH_PARAMETERS);
   });
 });
 

@@ -51,15 +51,19 @@ const KEY_BYTES = 32;
  * PHC strings (github.com/P-H-C/phc-string-format), salt and key in unpadded standard base64:
  * `$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<key>` (the reference implementation's form)
  * and `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<key>` (passlib's). Parameter bounds keep a
- * corrupt row from asking for gigabytes.
+ * corrupt or planted row from asking for more than 256 MiB or about 8 times the current work.
  */
 const ARGON2ID_HASH = /^\$argon2id\$v=19\$m=([1-9][0-9]{0,6}),t=([1-9][0-9]?),p=([1-9][0-9]?)\$([A-Za-z0-9+/]{22,86})\$([A-Za-z0-9+/]{43})$/;
 const SCRYPT_HASH = /^\$scrypt\$ln=([1-9][0-9]?),r=([1-9][0-9]?),p=([1-9][0-9]?)\$([A-Za-z0-9+/]{22,86})\$([A-Za-z0-9+/]{43})$/;
-const ARGON2_MEMORY_KIB_MAX = 262_144; // 256 MiB
-const ARGON2_PASSES_MAX = 20;
+const MEMORY_BYTES_MAX = 256 * 1024 * 1024;
+const ARGON2_PASSES_MAX = 10;
+/** Memory (KiB) times passes: 8 times m = 19 MiB, t = 2. */
+const ARGON2_WORK_MAX = 19_456 * 2 * 8;
 const LANES_MAX = 16;
-const LOG2N_MAX = 22;
-const R_MAX = 32;
+const LOG2N_MAX = 20;
+const R_MAX = 16;
+/** N·r·p: 8 times N = 2^17, r = 8, p = 1. */
+const SCRYPT_WORK_MAX = 2 ** 17 * 8 * 8;
 
 /**
  * A hash of a password nobody knows, with {@link PASSWORD_HASH_PARAMETERS}: `verifyLogin`
@@ -68,6 +72,14 @@ const R_MAX = 32;
  * one with `await hashPassword(randomBytes(32).toString('hex'))` when they change.
  */
 export const DUMMY_PASSWORD_HASH = '$argon2id$v=19$m=19456,t=2,p=1$9XFMKdVhcriQOuWasAINRg$WUhGRXYei/OSQSKNdTw27RoscfhpLtIfLbNrs3MLviw';
+
+/**
+ * A scrypt hash (N = 2^17, r = 8, p = 1, the parameters of every hash written before Argon2id) of
+ * a password nobody knows: while scrypt hashes are still stored, a failed sign-in also verifies
+ * against the dummy of the function it did not use, so that every failure costs one hash of each
+ * (see `verifyLogin`).
+ */
+export const LEGACY_DUMMY_PASSWORD_HASH = '$scrypt$ln=17,r=8,p=1$tPiA2fLuZleAgWjf+KHlEQ$VX3LyEtVWcoFTQUgQ7YBwvBXjwtW9/LRmX6qK5Fh/IE';
 
 /**
  * Hashes a password for storage, with a fresh 16-byte random salt and a 32-byte key. The password
@@ -156,13 +168,15 @@ function checkParameters(parameters: Readonly<PasswordHashParameters>): void {
   if (parameters.algorithm === 'argon2id') {
     const { memoryKiB, passes, parallelism } = parameters;
     // RFC 9106 §3.1: at least 8 KiB of memory per lane.
-    if (!inRange(parallelism, 1, LANES_MAX) || !inRange(memoryKiB, 8 * parallelism, ARGON2_MEMORY_KIB_MAX) || !inRange(passes, 1, ARGON2_PASSES_MAX)) {
+    if (!inRange(parallelism, 1, LANES_MAX) || !inRange(memoryKiB, 8 * parallelism, MEMORY_BYTES_MAX / 1024)
+      || !inRange(passes, 1, ARGON2_PASSES_MAX) || memoryKiB * passes > ARGON2_WORK_MAX) {
       throw new Error(`argon2id parameters out of bounds: m=${memoryKiB}, t=${passes}, p=${parallelism}`);
     }
     return;
   }
   const { log2N, r, p } = parameters;
-  if (!inRange(log2N, 1, LOG2N_MAX) || !inRange(r, 1, R_MAX) || !inRange(p, 1, LANES_MAX)) {
+  if (!inRange(log2N, 1, LOG2N_MAX) || !inRange(r, 1, R_MAX) || !inRange(p, 1, LANES_MAX)
+    || 128 * r * 2 ** log2N > MEMORY_BYTES_MAX || 2 ** log2N * r * p > SCRYPT_WORK_MAX) {
     throw new Error(`scrypt parameters out of bounds: ln=${log2N}, r=${r}, p=${p}`);
   }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createDatabase } from '@payapi/platform';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { createAuthTestDatabase } from '../test-support.ts';
 import { UserError } from './errors.ts';
@@ -107,6 +108,29 @@ describe('createUser and verifyLogin', () => {
     expect(unknownUserMs).toBeGreaterThan(10);
     expect(unknownUserMs / wrongPasswordMs).toBeGreaterThan(1 / 3);
     expect(unknownUserMs / wrongPasswordMs).toBeLessThan(3);
+  });
+
+  test('while scrypt hashes are stored, wrong passwords on either kind of hash and unknown users cost the same', async () => {
+    await createUser(database.db, { username: 'kate', password: 'kate-password' });
+    const { sub } = await createUser(database.db, { username: 'liam', password: 'liam-password' });
+    // Liam has not signed in since Argon2id: his hash is still the old scrypt one (N=2^17).
+    const legacy = await hashPassword('liam-password', { algorithm: 'scrypt', log2N: 17, r: 8, p: 1 });
+    await database.db.raw('UPDATE auth.users SET password_hash = ? WHERE sub = ?', [legacy, sub]);
+    // A new connection pool, as a server starting now: whether scrypt hashes exist is asked afresh.
+    const fresh = createDatabase({ url: database.url, poolMax: 2 });
+    try {
+      const argon = await medianMs(() => verifyLogin(fresh, 'kate', 'wrong-password'));
+      const scrypt = await medianMs(() => verifyLogin(fresh, 'liam', 'wrong-password'));
+      const unknown = await medianMs(() => verifyLogin(fresh, 'nobody-at-all', 'wrong-password'));
+      // Without the second hash, Argon2id users and unknown users answer in tens of ms and Liam in hundreds.
+      for (const ratio of [argon / scrypt, unknown / scrypt, unknown / argon]) {
+        expect(ratio).toBeGreaterThan(1 / 3);
+        expect(ratio).toBeLessThan(3);
+      }
+      expect(await verifyLogin(fresh, 'liam', 'liam-password')).toEqual({ sub, username: 'liam' });
+    } finally {
+      await fresh.destroy();
+    }
   });
 
   test('re-hashes an old, cheaper hash with the current parameters at the next successful sign-in', async () => {

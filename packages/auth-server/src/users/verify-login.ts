@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DUMMY_PASSWORD_HASH, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './password-hash.ts';
+import { DUMMY_PASSWORD_HASH, LEGACY_DUMMY_PASSWORD_HASH, hashPassword, parseHash, passwordHashNeedsUpgrade, verifyPassword } from './password-hash.ts';
 import { isPossiblePassword } from './password-policy.ts';
 import { isPossibleUsername, usernameKey } from './username.ts';
 import type { User } from './users.ts';
@@ -18,7 +18,10 @@ interface CredentialRow {
  * whether an account exists (OWASP Authentication Cheat Sheet, "Authentication and error
  * messages"; CWE-208). Input that no account could have (a username or password breaking the
  * length or character rules) answers null at once, without a query: that reveals nothing about
- * any account. When the stored hash has older parameters than `PASSWORD_HASH_PARAMETERS`, a
+ * any account. While older scrypt hashes are stored (users who have not signed in since Argon2id),
+ * a failure also verifies against the dummy hash of the other function, so an unknown user, a wrong
+ * password on an Argon2id hash and one on a scrypt hash all cost one hash of each function: the
+ * answer's time tells neither that the account exists nor how its hash is stored. When the stored hash has older parameters than `PASSWORD_HASH_PARAMETERS`, a
  * successful sign-in re-hashes the password with the current ones (one more hash, ~30 ms).
  *
  * This does not throttle: call `LoginThrottle.check` before and `recordSuccess` after.
@@ -35,12 +38,33 @@ export async function verifyLogin(db: Knex, username: string, password: string):
     [usernameKey(username)],
   );
   const row = result.rows[0];
-  const matches = await verifyPassword(password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
-  if (row === undefined || !matches) return null;
+  const used = row?.password_hash ?? DUMMY_PASSWORD_HASH;
+  const matches = await verifyPassword(password, used);
+  if (row === undefined || !matches) {
+    if (await scryptHashesStored(db)) {
+      await verifyPassword(password, parseHash(used).parameters.algorithm === 'scrypt' ? DUMMY_PASSWORD_HASH : LEGACY_DUMMY_PASSWORD_HASH);
+    }
+    return null;
+  }
   if (passwordHashNeedsUpgrade(row.password_hash)) {
     // Only if unchanged meanwhile, so a concurrent password change is never overwritten.
     await db.raw('UPDATE auth.users SET password_hash = ? WHERE sub = ? AND password_hash = ?',
       [await hashPassword(password), row.sub, row.password_hash]);
   }
   return { sub: row.sub, username: row.username };
+}
+
+/** How long the answer of {@link scryptHashesStored} is reused, ms. */
+const SCRYPT_CHECK_INTERVAL_MS = 60_000;
+const scryptChecks = new WeakMap<Knex, { stored: boolean; until: number }>();
+
+/** Whether any user still has a scrypt hash (partial index `users_scrypt_hashes_idx`), asked at most once a minute. */
+async function scryptHashesStored(db: Knex): Promise<boolean> {
+  const known = scryptChecks.get(db);
+  if (known && known.until > Date.now()) return known.stored;
+  const { rows } = await db.raw<{ rows: Array<{ stored: boolean }> }>(
+    `SELECT EXISTS (SELECT 1 FROM auth.users WHERE password_hash LIKE '$scrypt$%') AS stored`);
+  const stored = rows[0]?.stored === true;
+  scryptChecks.set(db, { stored, until: Date.now() + SCRYPT_CHECK_INTERVAL_MS });
+  return stored;
 }
