@@ -1,7 +1,32 @@
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 /**
- * Starts `server` listening on `port` (all interfaces).
+ * Answers a request Node's HTTP parser refused before any handler ran (headers over 16 KiB, a
+ * malformed request line or header) with an RFC 9457 problem document instead of Node's bare
+ * status line, then closes the connection. A connection already reset is just destroyed.
+ */
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: reason,
+    status,
+    detail: tooLarge ? 'the request headers are larger than 16 KiB' : 'the request is not valid HTTP/1.1',
+    code: tooLarge ? 'request_header_fields_too_large' : 'invalid_request',
+  });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * Starts `server` listening on `port` (all interfaces). Requests Node's parser refuses get a
+ * problem+json answer (431 or 400) rather than a bare status line.
  *
  * @param what the service's name for the message, e.g. `authorization server`
  * @returns the server, once it listens
@@ -12,6 +37,7 @@ export function listenOn(server: Server, port: number, what: string): Promise<Se
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
     });
+    server.on('clientError', answerUnparsableRequest);
     server.listen(port, () => resolve(server));
   });
 }

@@ -37,7 +37,7 @@ const AUTH_ERRORS = {
 };
 const COMMON_ERRORS = {
   '500': problem('500 Internal Server Error: nothing about the cause is revealed', ['internal_error']),
-  '503': problem('503 Service Unavailable: retry after `Retry-After` seconds', ['ledger_busy', 'authorization_server_unavailable', 'temporarily_unavailable']),
+  '503': problem('503 Service Unavailable: retry after `Retry-After` seconds', ['ledger_busy', 'database_unavailable', 'authorization_server_unavailable', 'temporarily_unavailable']),
 };
 
 const ACCOUNT_EXAMPLE = { id: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8', name: 'Alice Current', currency: 'CNY', type: 'current', created_at: '2026-11-29T21:23:37.123456Z' };
