@@ -34,7 +34,7 @@ describe('operator CLI', () => {
     const first = await cli('db:migrate');
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
-      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions'],
+      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications'],
     });

@@ -67,3 +67,33 @@ describe('invariants the database enforces', () => {
     await database.db.raw(`UPDATE ledger.accounts SET balance_minor = balance_minor - 1 WHERE id = ?`, [bob.id]);
   });
 });
+
+// After the audit test above, which counts the accounts: these open more.
+describe('the double-entry check, run once per transfer', () => {
+  test('a posting added later to a committed transfer is refused, alone or balanced by another', async () => {
+    const { transfer: made } = await transfer(database.db, {
+      sourceAccountId: alice.id, destinationAccountId: bob.id, amountMinor: 100n, currency: 'CNY',
+    });
+    const carol = await openTestAccount(database.db, 'CNY', 0n);
+    const dave = await openTestAccount(database.db, 'CNY', 0n);
+    await expect(database.db.raw(`INSERT INTO ledger.postings (id, transfer_id, account_id, amount_minor, balance_after_minor, booked_at)
+                                  VALUES (?, ?, ?, 1, 0, now())`, [newId('pst'), made.id, carol.id])).rejects.toThrow(/not balanced/);
+    await expect(database.db.raw(`INSERT INTO ledger.postings (id, transfer_id, account_id, amount_minor, balance_after_minor, booked_at)
+                                  VALUES (?, ?, ?, -7, 0, now()), (?, ?, ?, 7, 0, now())`,
+    [newId('pst'), made.id, carol.id, newId('pst'), made.id, dave.id])).rejects.toThrow(/not balanced/);
+  });
+
+  test('an unbalanced transfer written inside a savepoint is refused at commit too', async () => {
+    const transferId = newId('tr');
+    const attempt = database.db.transaction(async (trx) => {
+      await trx.transaction(async (savepoint) => {
+        await savepoint.raw(`INSERT INTO ledger.transfers (id, kind, source_account_id, destination_account_id, amount_minor, currency, created_at)
+                             VALUES (?, 'transfer', ?, ?, 500, 'CNY', now())`, [transferId, alice.id, bob.id]);
+      });
+      await trx.raw(`INSERT INTO ledger.postings (id, transfer_id, account_id, amount_minor, balance_after_minor, booked_at)
+                     VALUES (?, ?, ?, -500, 0, now()), (?, ?, ?, 400, 0, now())`,
+      [newId('pst'), transferId, alice.id, newId('pst'), transferId, bob.id]);
+    });
+    await expect(attempt).rejects.toThrow(/not balanced/);
+  });
+});

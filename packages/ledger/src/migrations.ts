@@ -3,6 +3,7 @@ import type { SchemaMigrations } from '@payapi/platform';
 import type { Knex } from 'knex';
 import * as ledgerCore from '../migrations/20261129_01_ledger_core.ts';
 import * as transferFunctions from '../migrations/20261130_02_transfer_functions.ts';
+import * as balanceCheckOnce from '../migrations/20261130_03_balance_check_once.ts';
 
 /** The ledger's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const LEDGER_SCHEMA: SchemaMigrations = {
@@ -10,6 +11,7 @@ const LEDGER_SCHEMA: SchemaMigrations = {
   migrations: [
     { name: '20261129_01_ledger_core', migration: ledgerCore },
     { name: '20261130_02_transfer_functions', migration: transferFunctions },
+    { name: '20261130_03_balance_check_once', migration: balanceCheckOnce },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };
