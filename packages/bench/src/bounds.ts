@@ -1,39 +1,44 @@
 import type { ScenarioName } from './args.ts';
 
 /**
- * What bounds each measured figure, from profiling this code on the development machine (2 cores,
- * 0.7-1.1 of them busy with other people's work during the runs): `pnpm bench --seconds 5 --profile`
- * on a private PostgreSQL 15 with pg_stat_statements (CPU profiles cut to each row's measured
- * seconds, statements per request), on 2026-11-29. Figures are from that run; each row's own
- * `coresUsed`, `cpuMsPerRequest` and (where available) `sqlPerRequest` are measured live.
- * Re-profile and update this text when the code under a scenario changes.
+ * What bounds each measured figure. On 2 cores every process of a row competes for the same CPU,
+ * so a row's ratio is close to (CPU per request of the reference, all processes) / (CPU per request
+ * of ours, all processes): the figures below are from the full run of 2026-11-30 00:19 UTC (machine
+ * otherwise idle, default Node flags; the 00:34 run agrees within 2%), statement counts from a quick run on a private PostgreSQL 15
+ * with pg_stat_statements, profiles from `--profile` runs. Each row's own `coresUsed`,
+ * `cpuMsPerRequest` and (where available) `sqlPerRequest` are measured live. Re-profile and update
+ * this text when the code under a scenario changes.
  */
 export const BOUNDS: Readonly<Record<ScenarioName, string>> = {
-  balance: 'CPU of the resource API process: 0.67 core (the rest went to the load generator, PostgreSQL and other work), '
-    + '0.40 ms of CPU per request against 0.04 ms for the bare Express route. One SQL statement per request (the balance SELECT). '
-    + 'With verified tokens cached (since d55e6bd) the main-thread profile is writev (the answer and the query) 42%, pino and '
-    + 'pino-http child loggers about 7%, knex/pg 8%, router and OpenAPI validation about 5%; before that change ES256 '
-    + 'verification through WebCrypto took 19%.',
-  transfers: 'CPU per transfer on 2 shared cores: PostgreSQL 1.03 ms (0.53 core for 513/s) plus the resource API 0.84 ms (0.43 core), '
-    + 'against 0.43 ms of PostgreSQL per tpcb-like transaction. One SQL round trip per transfer (ledger.post_transfer, mean 4.6 ms in '
-    + 'the server under load) plus 6 deferred constraint-trigger statements at commit (3x the postings balance check, 3x a transfers '
-    + 'lookup). API profile: writev 50%, ES256 verification 17%, then OpenAPI validation, pino-http, knex.',
+  balance: 'CPU: 0.46 ms per request in all (resource API 0.27, PostgreSQL 0.12, load generator 0.07) against 0.055 ms for the '
+    + 'bare Express route (0.028 + 0.027): at most 0.12 on 2 cores, measured 0.10. One SQL statement per request (the balance '
+    + 'SELECT with the owner check); verified tokens are cached, so the signature is not checked per request. The API\'s profile: '
+    + 'writev (the answer and the query on loopback sockets) about 40%, pino/pino-http child loggers ~7%, knex/pg ~8%, router and '
+    + 'OpenAPI validation ~5%. A database round trip per request is the floor a no-I/O reference never pays.',
+  transfers: 'CPU: 1.85 ms per transfer in all (PostgreSQL 1.19, resource API 0.53, load generator 0.13) against 0.54 ms per '
+    + 'tpcb-like transaction (PostgreSQL 0.45, pgbench 0.09): at most 0.29 on 2 cores, measured 0.28. One SQL round trip per '
+    + 'transfer (ledger.post_transfer) plus 4 constraint-trigger statements at commit (the double-entry check, once per transfer). '
+    + 'PostgreSQL does more per transfer than tpcb-like: 4 rows written (transfer, 2 postings, idempotency record with its jsonb '
+    + 'answer) with 9 index entries and 7 foreign-key checks, against 3 HOT updates and 1 unindexed insert. 0.8 would need all '
+    + 'processes together under 0.7 ms per transfer, less than PostgreSQL alone spends on these writes.',
   'hot-account': 'Row lock on the one source account: every transfer takes it FOR UPDATE, so transfers from it commit one after the '
-    + 'other; measured 0.85x the distinct-accounts rate (7.1 SQL statements per request, as for distinct accounts). No refusals: '
-    + 'the hot account holds 1,000,000.00 CNY and each transfer moves 0.01.',
-  'client-credentials': 'Authorization-server CPU (0.74 core, 0.70 ms per grant against 0.36 ms in the bare provider) and 2 SQL '
-    + 'round trips per grant that the bare provider does not make: the client read from auth.oidc_store and the INSERT into '
-    + 'auth.access_tokens (recorded before the token is returned, for introspection and the grant check); PostgreSQL 0.36 core. '
-    + 'Both spend ~15-27% in the ES256 signature (jobPromise); ours adds writev for the database sockets (23%) and knex/pg.',
-  introspection: '5 sequential SQL round trips per introspection (4 reads of auth.oidc_store: the calling client, the refresh '
-    + 'token, its grant and client; 1 of auth.resource_servers) against none in the memory adapter: the auth server spends '
-    + '0.87 ms of CPU per request (writev 43% of its profile, pg/knex 11%) and PostgreSQL 0.62 ms, against 0.19 ms in the bare provider.',
-  'code-flow': 'The Argon2id verification (m=19 MiB, t=2: 23.6 ms of CPU per hash measured alone on this machine) is about 60% of the '
-    + 'authorization server\'s 38 ms of CPU per flow; the rest is 5 HTTP exchanges and 37 SQL statements per flow (15 reads of '
-    + 'auth.oidc_store, 5 upserts, the login throttle, the users table).',
+    + 'other; 0.69-0.82 of the distinct-accounts rate in the final runs. No refusals: the hot account holds 1,000,000.00 CNY and '
+    + 'each transfer moves 0.01.',
+  'client-credentials': 'CPU: 1.03 ms per grant in all (authorization server 0.67, PostgreSQL 0.26, load generator 0.10) against '
+    + '0.38 ms for the bare provider (0.31 + 0.07): at most 0.37, measured 0.39. One SQL statement per grant, the INSERT into '
+    + 'auth.access_tokens (recorded before the token is returned, for introspection and the grant check); the client is read '
+    + 'from the cache that LISTEN/NOTIFY keeps current. Both providers spend ~15-25% in the ES256 signature.',
+  introspection: 'CPU: 0.85 ms per request in all (authorization server 0.47, PostgreSQL 0.28, load generator 0.10) against 0.25 ms '
+    + 'for the bare provider: at most 0.29, measured 0.32. Two sequential SQL reads per request (the refresh token and its grant in '
+    + 'auth.oidc_store; the calling client and the resource-server flag come from the client cache) against none in memory.',
+  'code-flow': 'The Argon2id verification (m=19 MiB, t=2: 23.6 ms of CPU per hash measured alone on this machine) is about 65% of the '
+    + 'authorization server\'s 36 ms of CPU per flow; the rest is 5 HTTP exchanges and 32 SQL statements per flow (10 reads of '
+    + 'auth.oidc_store by id and 4 by uid, 5 upserts, the login throttle, the users table).',
 };
 
 /** What bounds the peak RSS of the services (measured; see the README). */
-export const RSS_BOUND = 'V8 heap sizing under an allocation-heavy load, not a leak: the bare oidc-provider reaches 290-313 MB under the '
-  + 'same load; with BENCH_NODE_ARGS="--max-semi-space-size=4 --max-old-space-size=160" the services peaked at 161 MB (resource API) '
-  + 'and 213 MB (authorization server) in one run, with client credentials 21% and introspection 10% slower in that run.';
+export const RSS_BOUND = 'V8 heap sizing under an allocation-heavy load, not a leak: in the runs of 2026-11-30 00:34 and 00:37 UTC '
+  + '(machine otherwise idle) the default flags let the authorization server reach 417 MB and the resource API 423 MB (the bare '
+  + 'oidc-provider 305 MB); with BENCH_NODE_ARGS="--max-semi-space-size=4 --max-old-space-size=160" (the Docker image\'s '
+  + 'NODE_OPTIONS) they stayed at 227 MB and 183 MB, at a cost in rate of 1% (transfers) to 30% (client credentials): more '
+  + 'frequent garbage collection. --max-semi-space-size=4 alone left them at 304 and 290 MB.';
