@@ -25,27 +25,36 @@ export const TTL_SECONDS = {
   RefreshToken: 90 * 24 * 3600,
 } as const;
 
+/** Input of {@link baseConfiguration}. */
+export interface BaseConfigurationOptions {
+  /** The resource indicator (RFC 8707) and `aud` of access tokens: the resource API's URL. */
+  resource: string;
+  /** Access token lifetime, seconds. */
+  accessTokenTtlSeconds: number;
+  /** Signing keys (private JWKs). */
+  keys: PrivateJwk[];
+  /** Cookie signing keys (Keygrip). */
+  cookieKeys: string[];
+  /** Whether a client may introspect every token (RFC 7662 §4), not only its own. */
+  isResourceServer(clientId: string): Promise<boolean>;
+}
+
 /**
- * Builds the oidc-provider instance: authorization code + PKCE S256 for every client, exact
- * redirect URIs, RFC 9068 JWT access tokens (ES256, 300 s) for the resource API with the consented
- * account ids, refresh-token rotation on every use, client credentials, introspection and revocation
- * restricted to the token's own client (or a registered resource server), dynamic registration
- * behind an initial access token. Settings follow RFC 9700 and the team's checked oidc-provider 9 notes.
+ * The provider settings that need no database: authorization code + PKCE S256 for every client,
+ * exact redirect URIs, RFC 9068 JWT access tokens (ES256) for the one resource with its scopes,
+ * refresh-token rotation on every use, client credentials, introspection and revocation restricted
+ * to the token's own client (or a resource server), registration behind an initial access token.
+ * {@link createProvider} adds storage, accounts, token records and pages; the benchmark's bare
+ * reference (`packages/bench`) runs exactly these settings on oidc-provider's memory adapter.
  */
-export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[], clientCache?: ClientCache): Provider {
-  const resource = config.resourceApiUrl;
-  const configuration: Configuration = {
-    adapter: createKnexAdapter(db, { clientCache }),
-    jwks: { keys },
+export function baseConfiguration(options: BaseConfigurationOptions): Configuration {
+  const { resource } = options;
+  return {
+    jwks: { keys: options.keys },
     cookies: {
-      keys: config.cookieKeys,
+      keys: options.cookieKeys,
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
-    },
-    findAccount: async (_ctx, sub) => {
-      const user = await getUserBySub(db, sub);
-      if (!user) return undefined;
-      return { accountId: user.sub, claims: async () => ({ sub: user.sub, preferred_username: user.username }) };
     },
     claims: { openid: ['sub'], profile: ['preferred_username'] },
     scopes: [...OIDC_SCOPES, ...RESOURCE_SCOPES],
@@ -74,20 +83,13 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId || (await isResourceServer(db, client.clientId, clientCache)),
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || (await options.isResourceServer(client.clientId)),
       },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      registration: {
-        enabled: true,
-        initialAccessToken: true,
-        // Named in every initial access token we issue (clients/initial-access-token.ts), and kept
-        // on the registration access token, so it also applies to later updates of the client.
-        policies: { [THIRD_PARTY_POLICY]: checkThirdPartyRedirectUris },
-      },
+      registration: { enabled: true, initialAccessToken: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
@@ -98,10 +100,45 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
             scope: RESOURCE_SCOPES.join(' '),
             audience: resource,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: config.accessTokenTtlSeconds,
+            accessTokenTTL: options.accessTokenTtlSeconds,
             jwt: { sign: { alg: 'ES256' } },
           };
         },
+      },
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  };
+}
+
+/**
+ * Builds the oidc-provider instance: {@link baseConfiguration} on the database (knex adapter with
+ * the client cache), users as accounts, each access token recorded with the consented account ids
+ * as a claim, the third-party registration policy, our error page. Settings follow RFC 9700 and the
+ * team's checked oidc-provider 9 notes.
+ */
+export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[], clientCache?: ClientCache): Provider {
+  const base = baseConfiguration({
+    resource: config.resourceApiUrl,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    keys,
+    cookieKeys: config.cookieKeys,
+    isResourceServer: (clientId) => isResourceServer(db, clientId, clientCache),
+  });
+  const configuration: Configuration = {
+    ...base,
+    adapter: createKnexAdapter(db, { clientCache }),
+    findAccount: async (_ctx, sub) => {
+      const user = await getUserBySub(db, sub);
+      if (!user) return undefined;
+      return { accountId: user.sub, claims: async () => ({ sub: user.sub, preferred_username: user.username }) };
+    },
+    features: {
+      ...base.features,
+      registration: {
+        ...base.features?.registration,
+        // Named in every initial access token we issue (clients/initial-access-token.ts), and kept
+        // on the registration access token, so it also applies to later updates of the client.
+        policies: { [THIRD_PARTY_POLICY]: checkThirdPartyRedirectUris },
       },
     },
     extraTokenClaims: async (_ctx, token) => {
@@ -120,7 +157,6 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       });
       return grantId ? { account_ids: await consentedAccountIds(db, grantId) } : undefined;
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx: KoaContextWithOIDC, out, error) => {
       renderErrorPage(ctx, {
         title: 'This request cannot be completed',

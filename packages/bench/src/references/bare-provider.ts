@@ -1,10 +1,11 @@
 /**
  * Reference server of the token scenarios, run as its own process (`node bare-provider.ts`): a
  * bare oidc-provider (the version the authorization server uses) with its default in-memory
- * adapter and our provider's configuration as far as it does not need our database (see
- * `packages/auth-server/src/provider.ts`): same TTLs, scopes, PKCE, client defaults, algorithms,
- * client credentials, introspection and revocation policies, RFC 8707 resource indicator with
- * ES256 JWT access tokens for the same audience, refresh-token rotation. Left out: the knex
+ * adapter and our provider's configuration as far as it does not need our database, taken from the
+ * same function (`baseConfiguration` in `packages/auth-server/src/provider.ts`): same TTLs, scopes,
+ * PKCE, client defaults, algorithms, client credentials, introspection and revocation policies,
+ * RFC 8707 resource indicator with ES256 JWT access tokens for the same audience, refresh-token
+ * rotation. Left out: the knex
  * adapter, `extraTokenClaims` (records each access token and reads the consented accounts, both in
  * the database), `findAccount` (users table), our Koa middleware (helmet, Host check, JWT
  * introspection), the interaction pages.
@@ -19,9 +20,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { errors } from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
-import { TTL_SECONDS } from '../../../auth-server/src/provider.ts';
+import { TTL_SECONDS, baseConfiguration } from '../../../auth-server/src/provider.ts';
+import type { PrivateJwk } from '../../../auth-server/src/keys/signing-keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPES } from '../../../auth-server/src/scopes.ts';
 
 function required(name: string): string {
@@ -40,64 +42,19 @@ const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, resolve));
 const issuer = `http://localhost:${(server.address() as AddressInfo).port}`;
 const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-const signingKey = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: randomBytes(8).toString('hex') };
+const signingKey: PrivateJwk = { ...(await exportJWK(privateKey)), alg: 'ES256', use: 'sig', kid: randomBytes(8).toString('hex') };
 
+// Exactly the settings of our provider that need no database (auth-server `baseConfiguration`), on
+// oidc-provider's default memory adapter, with the bench's clients registered statically.
 const configuration: Configuration = {
+  ...baseConfiguration({
+    resource,
+    accessTokenTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,
+    keys: [signingKey],
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    isResourceServer: async (clientId) => clientId === resourceServerId,
+  }),
   clients,
-  jwks: { keys: [signingKey] },
-  cookies: {
-    keys: [randomBytes(32).toString('base64url')],
-    long: { signed: true, httpOnly: true, sameSite: 'lax' },
-    short: { signed: true, httpOnly: true, sameSite: 'lax' },
-  },
-  claims: { openid: ['sub'], profile: ['preferred_username'] },
-  scopes: [...OIDC_SCOPES, ...RESOURCE_SCOPES],
-  responseTypes: ['code'],
-  pkce: { required: () => true },
-  allowOmittingSingleRegisteredRedirectUri: false,
-  clientDefaults: {
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    id_token_signed_response_alg: 'ES256',
-    token_endpoint_auth_method: 'client_secret_basic',
-  },
-  enabledJWA: {
-    idTokenSigningAlgValues: ['ES256'],
-    requestObjectSigningAlgValues: ['ES256', 'PS256'],
-    userinfoSigningAlgValues: ['ES256'],
-    introspectionSigningAlgValues: ['ES256'],
-    authorizationSigningAlgValues: ['ES256'],
-    dPoPSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
-  },
-  ttl: { ...TTL_SECONDS },
-  rotateRefreshToken: () => true,
-  revokeGrantPolicy: () => true,
-  features: {
-    devInteractions: { enabled: false },
-    clientCredentials: { enabled: true },
-    introspection: {
-      enabled: true,
-      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || client.clientId === resourceServerId,
-    },
-    revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-    registration: { enabled: true, initialAccessToken: true },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: () => resource,
-      useGrantedResource: () => true,
-      getResourceServerInfo: (_ctx, indicator) => {
-        if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource indicator; use ${resource}`);
-        return {
-          scope: RESOURCE_SCOPES.join(' '),
-          audience: resource,
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
-          jwt: { sign: { alg: 'ES256' } },
-        };
-      },
-    },
-  },
-  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
 };
 
 const provider = new Provider(issuer, configuration);
