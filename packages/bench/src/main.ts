@@ -73,9 +73,10 @@ async function main(): Promise<number> {
   let context: BenchContext | undefined;
   let statements: StatementCounter | undefined;
   let failure: unknown;
+  // Read once, before any load: the load average it holds is the one at the start.
+  const pgbench = findPgbench(process.env);
+  const machine = describeMachine(server.version, pgbench === undefined ? null : await pgbenchVersion(pgbench));
   try {
-    const pgbench = findPgbench(process.env);
-    const machine = describeMachine(server.version, pgbench === undefined ? null : await pgbenchVersion(pgbench));
     log(`${machineLine(machine)}; database: ${server.source}`);
     log(`preparing: ${DEFAULT_SIZES.accounts} accounts, ${DEFAULT_SIZES.tokenUsers} users with tokens from the code flow`);
     const appUrl = await server.createScratch('app');
@@ -110,8 +111,6 @@ async function main(): Promise<number> {
   const table = markdownTable(context.rows, context.comparisons);
   const peaks = servicePeaks(context.rows);
   const unexpectedTotal = context.rows.reduce((sum, row) => sum + row.unexpectedCount, 0);
-  const pgbench = findPgbench(process.env);
-  const machine = describeMachine(server.version, pgbench === undefined ? null : await pgbenchVersion(pgbench));
   const result = {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
