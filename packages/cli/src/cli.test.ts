@@ -34,7 +34,7 @@ describe('operator CLI', () => {
     const first = await cli('db:migrate');
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
-      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once'],
+      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications'],
     });
@@ -61,6 +61,17 @@ describe('operator CLI', () => {
     const publicClient = await cli('clients:create', '--name', 'Acme Mobile', '--redirect-uri', 'https://acme.example/m', '--public', '--scope', 'openid accounts:read');
     expect(publicClient.json).toMatchObject({ token_endpoint_auth_method: 'none', scope: 'openid accounts:read' });
     expect(publicClient.json.client_secret).toBeUndefined();
+  });
+
+  test('finding 2: clients:create refuses --public with --resource-server (exit 2, a message on stderr, nothing written)', async () => {
+    const count = async (): Promise<{ clients: number; resource_servers: number } | undefined> => (await database.db.raw<{ rows: Array<{ clients: number; resource_servers: number }> }>(
+      `SELECT (SELECT count(*)::int FROM auth.oidc_store WHERE model = 'Client') AS clients,
+              (SELECT count(*)::int FROM auth.resource_servers) AS resource_servers`)).rows[0];
+    const before = await count();
+    const refused = await cli('clients:create', '--name', 'x', '--redirect-uri', 'http://localhost:4003/cb', '--resource-server', '--public');
+    expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(/--public and --resource-server cannot be combined/);
+    expect(await count()).toEqual(before);
   });
 
   test('keys:rotate prints the new kid', async () => {

@@ -113,7 +113,7 @@ async function run(db: Knex, settings: Settings, serverVersion: string): Promise
   results.push(await measure(settings, 'transfer + idempotency key', (worker, iteration) => {
     const [source, destination] = distinctPair();
     return transfer(db, { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor: 1n, currency: 'CNY' },
-      { clientId: 'bench', idempotencyKey: `${runId}-${worker}-${iteration}` });
+      { clientId: 'bench', subject: 'bench-user', idempotencyKey: `${runId}-${worker}-${iteration}` });
   }));
   results.push(await measure(settings, 'transfer, one hot pair both ways', (worker) => {
     const [source, destination] = worker % 2 === 0 ? [hotA, hotB] : [hotB, hotA];

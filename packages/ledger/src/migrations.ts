@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as ledgerCore from '../migrations/20261129_01_ledger_core.ts';
 import * as transferFunctions from '../migrations/20261130_02_transfer_functions.ts';
 import * as balanceCheckOnce from '../migrations/20261130_03_balance_check_once.ts';
+import * as idempotencyPerSubject from '../migrations/20261206_04_idempotency_per_subject.ts';
 
 /** The ledger's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const LEDGER_SCHEMA: SchemaMigrations = {
@@ -12,6 +13,7 @@ const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261129_01_ledger_core', migration: ledgerCore },
     { name: '20261130_02_transfer_functions', migration: transferFunctions },
     { name: '20261130_03_balance_check_once', migration: balanceCheckOnce },
+    { name: '20261206_04_idempotency_per_subject', migration: idempotencyPerSubject },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

@@ -38,9 +38,14 @@ export class TransferGuardRefusal extends Error {
 
 /** Options of {@link transfer}. */
 export interface TransferOptions {
-  /** The OAuth client asking; recorded on the transfer, and the scope of `idempotencyKey`. */
+  /** The OAuth client asking; recorded on the transfer, and with `subject` the scope of `idempotencyKey`. */
   clientId?: string;
-  /** Makes the call idempotent per `(clientId, idempotencyKey)` for 24 h; needs `clientId`. */
+  /**
+   * Whom the client acts for (the OAuth `sub`; a client-credentials call is its own subject): with
+   * `clientId` the scope of `idempotencyKey`, so two users of one app never share a key.
+   */
+  subject?: string;
+  /** Makes the call idempotent per `(clientId, subject, idempotencyKey)` for 24 h; needs both. */
   idempotencyKey?: string;
   /**
    * The source must be owned by this subject (OAuth `sub`), else `account_not_found` (not stored
@@ -71,7 +76,7 @@ type PostTransferAnswer =
  * idempotency and booking in one round trip. Serialization failures and deadlocks are retried a
  * bounded number of times.
  *
- * With an idempotency key, the first call for `(clientId, key)` executes and its outcome (the
+ * With an idempotency key, the first call for `(clientId, subject, key)` executes and its outcome (the
  * transfer, or a refusal such as `insufficient_funds`) is stored for 24 h, committed together with
  * the transfer; a later call with the same request gets that outcome back (`replayed: true`, or
  * the same error thrown again, marked `replayed`). A call while another with the same key is
@@ -86,12 +91,15 @@ type PostTransferAnswer =
 export async function transfer(db: Knex, request: TransferRequest, options: TransferOptions = {}): Promise<TransferResult> {
   const checked = checkTransferRequest(request);
   const clientId = options.clientId === undefined ? null : checkShortText('client id', options.clientId);
+  const subject = options.subject === undefined ? null : checkShortText('subject', options.subject);
   const key = options.idempotencyKey === undefined ? null : checkIdempotencyKey(options.idempotencyKey);
-  if (key !== null && clientId === null) throw new LedgerError('invalid_request', 'an idempotency key needs a client id');
+  if (key !== null && (clientId === null || subject === null)) {
+    throw new LedgerError('invalid_request', 'an idempotency key needs a client id and a subject');
+  }
   const owner = options.sourceOwnerSubject === undefined ? null : checkShortText('owner subject', options.sourceOwnerSubject);
-  const post = `ledger.post_transfer(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint, ?, ?)`;
+  const post = `ledger.post_transfer(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::bigint, ?, ?)`;
   const postBindings: Knex.Value[] = [
-    clientId, key, key === null ? null : requestHash(checked), IDEMPOTENCY_TTL_SECONDS, owner,
+    clientId, subject ?? '', key, key === null ? null : requestHash(checked), IDEMPOTENCY_TTL_SECONDS, owner,
     newId('tr'), newId('pst'), newId('pst'),
     checked.sourceAccountId, checked.destinationAccountId, checked.amountMinor.toString(), checked.currency, checked.description,
   ];

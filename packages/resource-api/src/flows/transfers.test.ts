@@ -72,6 +72,20 @@ describe('POST /v1/transfers', () => {
     expect(answer.body).toMatchObject({ status, code, type: `https://payapi.example/problems/${code}` });
   });
 
+  test('finding 6 (issue 10): a body with a member name twice (the later amount larger) is 400 invalid_request and books nothing', async () => {
+    const before = await getBalance(api.auth.database.db, current());
+    const raw = `{"source_account_id":"${current()}","destination_account_id":"${savings()}","amount":"1.00","currency":"CNY","amount":"2.00"}`;
+    const answer = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: raw, headers: { 'idempotency-key': newKey() } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('invalid_request');
+    expect(answer.body.detail).toMatch(/"amount" more than once/);
+    // The same name written with an escape is the same name.
+    const escaped = raw.replace('"amount":"2.00"', '"\\u0061mount":"2.00"');
+    const again = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: escaped, headers: { 'idempotency-key': newKey() } });
+    expect(again.status).toBe(400);
+    expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
+  });
+
   test('requires an Idempotency-Key header', async () => {
     const answer = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' }, null);
     expect(answer.status).toBe(400);
@@ -136,6 +150,22 @@ describe('idempotency', () => {
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(mine.body.id);
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  test('finding 4 (issue 10): keys are scoped per user: Bob through the same app may use the key Alice used, and learns nothing of it', async () => {
+    const key = `shared-key-1-${process.pid}`;
+    const bobFlow = await authorize(api.auth, partner.clientConfig, bob, { accountIds: [bob.accounts[0]!.id] });
+    const bobToken = (await exchange(partner.clientConfig, bobFlow)).access_token;
+    const alices = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' }, key);
+    expect(alices.status).toBe(201);
+    const bobs = await post({ source_account_id: bob.accounts[0]!.id, destination_account_id: current(), amount: '2.00', currency: 'CNY' }, key, bobToken);
+    expect(bobs.status).toBe(201);
+    expect(bobs.body.amount).toBe('2.00');
+    expect(bobs.headers.get('idempotent-replayed')).toBeNull();
+    // Each one's retry still replays their own transfer.
+    const alicesRetry = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' }, key);
+    expect(alicesRetry.body.id).toBe(alices.body.id);
+    expect(alicesRetry.headers.get('idempotent-replayed')).toBe('true');
   });
 
   test('10 parallel identical POSTs make one transfer; the others replay it or get 409', async () => {

@@ -50,7 +50,7 @@ function requireIdempotencyKey(req: Request): string {
 }
 
 /**
- * Books the transfer through the ledger, idempotent per (client, key) for 24 h, in one database
+ * Books the transfer through the ledger, idempotent per (client, subject, key) for 24 h, in one database
  * statement that first checks the grant (SQL `auth.access_token_account_ids(jti)`: still active,
  * and the source still consented: a later consent may have unticked it), then that the source is
  * in the token and owned by its subject (else `account_not_found`, as if absent; the destination
@@ -91,7 +91,9 @@ function createTransfer(db: Knex): RequestHandler {
     };
     let result;
     try {
-      result = await transfer(db, request, { clientId: token.clientId, idempotencyKey, sourceOwnerSubject: token.subject, guard });
+      result = await transfer(db, request, {
+        clientId: token.clientId, subject: token.subject, idempotencyKey, sourceOwnerSubject: token.subject, guard,
+      });
     } catch (error) {
       if (!(error instanceof TransferGuardRefusal)) throw error;
       if (error.refusal === GRANT_REVOKED) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
