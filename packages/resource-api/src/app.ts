@@ -5,13 +5,17 @@ import helmet from 'helmet';
 import type { Knex } from 'knex';
 import type { DestinationStream } from 'pino';
 import { createAccessTokenVerifier } from './auth/access-token.ts';
-import { authenticate } from './auth/authenticate.ts';
+import { createAuthentication } from './auth/authenticate.ts';
 import { createDpopProofVerifier } from './auth/dpop-proof.ts';
+import { createMemoryDpopReplayStore } from './auth/dpop-replay-store.ts';
+import type { DpopReplayStore } from './auth/dpop-replay-store.ts';
 import type { ResourceApiConfig } from './config.ts';
 import { docsRoutes } from './docs/docs-routes.ts';
 import { ApiProblem } from './errors/problem.ts';
 import { handleErrors } from './errors/send-problem.ts';
 import { openApiDocument } from './openapi/document.ts';
+import { documentedPaths, findDocumentedPath } from './openapi/documented-paths.ts';
+import { refuseLooseIntegers } from './openapi/strict-integer-query.ts';
 import { cors } from './observability/cors.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { interactionId } from './observability/interaction-id.ts';
@@ -19,6 +23,7 @@ import { createLogger, requestLogger } from './observability/logger.ts';
 import { createMetrics, recordMetrics } from './observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { transferRoutes } from './routes/transfers.ts';
+import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
 
 /** Options for tests and embedding; production needs none. */
 export interface ResourceApiOptions {
@@ -29,6 +34,8 @@ export interface ResourceApiOptions {
    * (the answer is still sent). Tests collect these and expect none.
    */
   onResponseValidationError?: (error: Error, body: unknown, req: Request) => void;
+  /** Where DPoP proof uses are remembered (default: this process's memory, with per-key and per-client quotas). */
+  dpopReplayStore?: DpopReplayStore;
 }
 
 /**
@@ -36,9 +43,10 @@ export interface ResourceApiOptions {
  *
  * Order: interaction id, request log, metrics, helmet, CORS; public routes (`/healthz`,
  * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for `/v1` the access
- * token (401 first); then a JSON body parser (64 KiB) and express-openapi-validator (unknown path
- * 404, wrong method 405, wrong content type 415, shapes 400) before the `/v1` routes; last,
- * problem+json for every error.
+ * token (401 first); then integer query parameters as plain decimals only, a JSON body parser
+ * (64 KiB, a member name twice in one object refused) and express-openapi-validator (unknown path
+ * 404, wrong method 405, wrong content type 415, shapes 400) before the `/v1` routes, whose first
+ * step claims the DPoP proof; last, problem+json for every error.
  *
  * @param config see `loadResourceApiConfig`
  * @param db knex on the shared PostgreSQL with schemas `ledger` and `auth` migrated
@@ -50,8 +58,12 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   const verifyToken = createAccessTokenVerifier({
     issuer: config.issuer, audience: config.publicUrl, clockToleranceSeconds: config.clockToleranceSeconds, jwks: config.jwks,
   });
-  const verifyProof = createDpopProofVerifier({ publicUrl: config.publicUrl, windowSeconds: config.dpopProofWindowSeconds });
-  const authenticated = authenticate(verifyToken, verifyProof);
+  const verifyProof = createDpopProofVerifier({
+    publicUrl: config.publicUrl, ageMaxSeconds: config.dpopProofAgeMaxSeconds, futureSkewSeconds: config.dpopProofFutureSkewSeconds,
+  });
+  const { checkCredentials, authenticate } = createAuthentication({
+    verifyToken, verifyProof, replayStore: options.dpopReplayStore ?? createMemoryDpopReplayStore(),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -79,10 +91,11 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   const documented = documentedPaths(document);
   app.use('/v1', (req, res, next) => {
     // Returned, so that Express 5 passes a rejection (401) to the error handler.
-    if (documented.some((pattern) => pattern.test(req.originalUrl.split('?')[0] ?? ''))) return authenticated(req, res, next);
+    if (findDocumentedPath(documented, req.originalUrl.split('?')[0] ?? '')) return checkCredentials(req, res, next);
     return next();
   });
-  app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json' }));
+  app.use(refuseLooseIntegers(documented));
+  app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json', verify: refuseDuplicateKeys }));
   app.use(OpenApiValidator.middleware({
     apiSpec: document as never,
     // No coercion of bodies: a JSON number is not an amount. (Path and query parameters are always coerced.)
@@ -98,22 +111,11 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use(accountRoutes(db, authenticated));
-  app.use(transferRoutes(db, authenticated));
+  app.use(accountRoutes(db, authenticate));
+  app.use(transferRoutes(db, authenticate));
   app.use(() => {
     throw new ApiProblem(404, 'not_found', 'no such resource');
   });
   app.use(handleErrors);
   return app;
-}
-
-/**
- * Regular expressions matching the document's paths (`{account_id}` as one segment), as Express
- * routes them: case-insensitive, with an optional trailing slash.
- */
-function documentedPaths(document: { paths?: Record<string, unknown> }): RegExp[] {
-  return Object.keys(document.paths ?? {}).map((path) => {
-    const pattern = path.split('/').map((segment) => (/^\{.+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/');
-    return new RegExp(`^${pattern}/?$`, 'i');
-  });
 }

@@ -27,8 +27,10 @@ export interface ResourceApiConfig {
   };
   /** Allowed clock skew on `exp`, `nbf` and `iat`, seconds (the issue caps it at 30). */
   clockToleranceSeconds: number;
-  /** DPoP proofs (RFC 9449 §11.1): accepted when `iat` is within this many seconds of now; their `jti`s are remembered as long. */
-  dpopProofWindowSeconds: number;
+  /** DPoP proofs (RFC 9449 §11.1): accepted up to this many seconds after their `iat`; their `jti`s are remembered as long (60). */
+  dpopProofAgeMaxSeconds: number;
+  /** DPoP proofs whose `iat` is further ahead of this server's clock are refused (5 s). */
+  dpopProofFutureSkewSeconds: number;
   /** Request bodies larger than this are refused with 413 (64 KiB). */
   bodyLimitBytes: number;
 }
@@ -63,7 +65,8 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     corsOrigins,
     jwks: { timeoutMs: 3_000, cooldownMs: 5_000, cacheMaxAgeMs: 10 * 60_000 },
     clockToleranceSeconds: 30,
-    dpopProofWindowSeconds: 60,
+    dpopProofAgeMaxSeconds: 60,
+    dpopProofFutureSkewSeconds: 5,
     bodyLimitBytes: 64 * 1024,
   };
 }

@@ -14,6 +14,7 @@ import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServe
 import type { Alice, TestAuthServer } from '../../auth-server/src/flows/harness.ts';
 import type { CreatedClient } from '../../auth-server/src/clients/create-client.ts';
 import { createResourceApi } from './app.ts';
+import type { ResourceApiOptions } from './app.ts';
 import { loadResourceApiConfig } from './config.ts';
 import type { ResourceApiConfig } from './config.ts';
 
@@ -35,8 +36,14 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits). */
-export async function startTestApi(configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config): Promise<TestApi> {
+/**
+ * Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits), `options`
+ * adds to the app's options (e.g. a DPoP replay store with small quotas).
+ */
+export async function startTestApi(
+  configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config,
+  options: Pick<ResourceApiOptions, 'dpopReplayStore'> = {},
+): Promise<TestApi> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -51,6 +58,7 @@ export async function startTestApi(configure: (config: ResourceApiConfig) => Res
     },
   });
   const app = createResourceApi(config, auth.database.db, {
+    ...options,
     logDestination,
     onResponseValidationError: (error: Error, _body: unknown, req: Request) => {
       responseErrors.push(`${req.method} ${req.originalUrl}: ${error.message}`);

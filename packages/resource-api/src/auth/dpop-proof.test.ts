@@ -2,35 +2,51 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { AccessToken } from './access-token.ts';
-import { createDpopProofVerifier } from './dpop-proof.ts';
+import { claimDpopProof, createDpopProofVerifier } from './dpop-proof.ts';
+import { createMemoryDpopReplayStore } from './dpop-replay-store.ts';
 
 const PUBLIC_URL = 'http://api.test';
-const WINDOW_SECONDS = 60;
+const AGE_MAX_SECONDS = 60;
+const FUTURE_SKEW_SECONDS = 5;
+const START_MS = 1_800_000_000_000;
 
-describe('DPoP proof replay', () => {
+async function setUp() {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const raw = 'header.payload.signature';
+  const token = { raw, jkt: await calculateJwkThumbprint(jwk), clientId: 'client-1' } as AccessToken;
+  const clock = { nowMs: START_MS };
+  const verify = createDpopProofVerifier({ publicUrl: PUBLIC_URL, ageMaxSeconds: AGE_MAX_SECONDS, futureSkewSeconds: FUTURE_SKEW_SECONDS, now: () => clock.nowMs });
+  const store = createMemoryDpopReplayStore(undefined, () => clock.nowMs);
+  const proof = (iat: number, jti = 'proof-1') => new SignJWT({ htm: 'GET', htu: `${PUBLIC_URL}/v1/accounts`, jti, ath: createHash('sha256').update(raw).digest('base64url') })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+    .setIssuedAt(iat)
+    .sign(privateKey);
+  const use = async (proofJwt: string) => claimDpopProof(store, await verify({ method: 'GET', originalUrl: '/v1/accounts', proofs: [proofJwt] }, token));
+  return { clock, proof, use };
+}
+
+describe('DPoP proof age and replay', () => {
   // Regression (review 2026-11-29): a jti was remembered for 2 x window from first use, while a
-  // proof stays acceptable until iat + window measured in whole seconds, so a proof whose iat was
-  // ahead of the server clock could be replayed once, exactly at first use + 120 s.
+  // proof stays acceptable until iat + window measured in whole seconds.
   test('a proof is refused as replayed for as long as its iat would still pass, including the last second', async () => {
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwk = await exportJWK(publicKey);
-    const raw = 'header.payload.signature';
-    const token = { raw, jkt: await calculateJwkThumbprint(jwk) } as AccessToken;
-    const startMs = 1_800_000_000_000;
-    let nowMs = startMs;
-    const verify = createDpopProofVerifier({ publicUrl: PUBLIC_URL, windowSeconds: WINDOW_SECONDS, now: () => nowMs });
-    const iat = startMs / 1000 + WINDOW_SECONDS;
-    const proof = await new SignJWT({ htm: 'GET', htu: `${PUBLIC_URL}/v1/accounts`, jti: 'proof-1', ath: createHash('sha256').update(raw).digest('base64url') })
-      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
-      .setIssuedAt(iat)
-      .sign(privateKey);
-    const request = { method: 'GET', originalUrl: '/v1/accounts', proofs: [proof] };
-    await expect(verify(request, token)).resolves.toBeUndefined();
-    for (const laterSeconds of [1, 59, 119, 120]) {
-      nowMs = startMs + laterSeconds * 1000;
-      await expect(verify(request, token)).rejects.toThrow(/already used/);
+    const { clock, proof, use } = await setUp();
+    const iat = START_MS / 1000 + FUTURE_SKEW_SECONDS;
+    const once = await proof(iat);
+    await expect(use(once)).resolves.toBeUndefined();
+    for (const laterSeconds of [1, 59, 64, 65]) {
+      clock.nowMs = START_MS + laterSeconds * 1000 + 999;
+      await expect(use(once)).rejects.toThrow(/already used/);
     }
-    nowMs = startMs + 121_000;
-    await expect(verify(request, token)).rejects.toThrow(/too old/);
+    clock.nowMs = START_MS + 66_000;
+    await expect(use(once)).rejects.toThrow(/too old/);
+  });
+
+  test('finding 1 (issue 10): a proof at most 5 s ahead of the server clock passes; 6 s or the review\'s 55 s ahead is refused', async () => {
+    const { proof, use } = await setUp();
+    const nowSeconds = START_MS / 1000;
+    await expect(use(await proof(nowSeconds + 5, 'ahead-5'))).resolves.toBeUndefined();
+    await expect(use(await proof(nowSeconds + 6, 'ahead-6'))).rejects.toThrow(/from the future/);
+    await expect(use(await proof(nowSeconds + 55, 'ahead-55'))).rejects.toThrow(/from the future/);
   });
 });

@@ -4,15 +4,16 @@ import type { JWK, JWTPayload } from 'jose';
 import { ApiProblem } from '../errors/problem.ts';
 import type { AccessToken } from './access-token.ts';
 import { DPOP_ALGORITHMS, unauthorized } from './challenge.ts';
+import type { DpopProofUse, DpopReplayStore } from './dpop-replay-store.ts';
 
 /** Options of {@link createDpopProofVerifier}. */
 export interface DpopProofVerifierOptions {
   /** `RESOURCE_API_URL`: the origin clients address, so the base of every `htu`. */
   publicUrl: string;
-  /** A proof's `iat` may be this many seconds old (or ahead); its `jti` is remembered this long. */
-  windowSeconds: number;
-  /** Most proof `jti`s remembered at once; past it (after dropping expired ones) proofs are refused with 503. */
-  replayCacheMax?: number;
+  /** A proof's `iat` may be this many seconds in the past; its `jti` is remembered as long. */
+  ageMaxSeconds: number;
+  /** A proof's `iat` may be this many seconds in the future (the client's clock may run ahead a little). */
+  futureSkewSeconds: number;
   /** Clock in milliseconds (tests freeze it). */
   now?: () => number;
 }
@@ -32,35 +33,18 @@ const JTI_LENGTH_MAX = 256;
  * Checks DPoP proofs (RFC 9449 §4.3, §7.1) for DPoP-bound access tokens: exactly one `DPoP`
  * header, a JWT with `typ` `dpop+jwt`, an asymmetric algorithm (ES256, PS256, EdDSA), signed by
  * the public key embedded in its `jwk` header; `htm` = the method, `htu` = the request URL
- * without query and fragment, `iat` within the window, `ath` = base64url(SHA-256(token)), the
- * key's RFC 7638 thumbprint = the token's `cnf.jkt`, and a `jti` not seen within the window.
+ * without query and fragment, `iat` at most `ageMaxSeconds` old and `futureSkewSeconds` ahead,
+ * `ath` = base64url(SHA-256(token)), the key's RFC 7638 thumbprint = the token's `cnf.jkt`.
  *
- * The replay cache lives in this process: with several instances it must move to a shared store
- * (ARCHITECTURE.md: Redis), or a proof could be replayed once per instance.
+ * It does not remember the proof: the answer is the use to claim in a {@link DpopReplayStore}
+ * (`claimDpopProof`) once the request has passed its other checks, so a request refused before
+ * it would be served takes no room there.
  *
- * @returns `verify(request, token)`
- * @throws from `verify`: {@link ApiProblem} 401 `invalid_dpop_proof` with a `DPoP` challenge;
- *   503 `temporarily_unavailable` when the replay cache is full
+ * @returns `verify(request, token)`, resolving to the proof's use
+ * @throws from `verify`: {@link ApiProblem} 401 `invalid_dpop_proof` with a `DPoP` challenge
  */
-export function createDpopProofVerifier(options: DpopProofVerifierOptions): (request: DpopRequest, token: AccessToken) => Promise<void> {
+export function createDpopProofVerifier(options: DpopProofVerifierOptions): (request: DpopRequest, token: AccessToken) => Promise<DpopProofUse> {
   const now = options.now ?? Date.now;
-  const replayCacheMax = options.replayCacheMax ?? 100_000;
-  const seen = new Map<string, number>();
-  /** Remembers `key` until `rememberUntilMs`; false when it is already remembered. */
-  const remember = (key: string, rememberUntilMs: number): boolean => {
-    const nowMs = now();
-    if (seen.size >= replayCacheMax) {
-      for (const [entry, expiresAtMs] of seen) if (expiresAtMs <= nowMs) seen.delete(entry);
-    }
-    const expiresAtMs = seen.get(key);
-    if (expiresAtMs !== undefined && expiresAtMs > nowMs) return false;
-    if (seen.size >= replayCacheMax) {
-      throw new ApiProblem(503, 'temporarily_unavailable', 'too many DPoP proofs at once; try again shortly', { 'Retry-After': '1' });
-    }
-    seen.set(key, rememberUntilMs);
-    return true;
-  };
-
   return async (request, token) => {
     const refuse = (detail: string): ApiProblem => unauthorized('DPoP', detail, 'invalid_dpop_proof');
     if (request.proofs.length !== 1) throw refuse('exactly one DPoP proof header is required');
@@ -80,8 +64,11 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
       throw error;
     }
     const nowSeconds = Math.floor(now() / 1000);
-    if (typeof payload.iat !== 'number' || Math.abs(nowSeconds - payload.iat) > options.windowSeconds) {
-      throw refuse('the DPoP proof is too old or from the future');
+    if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat) || nowSeconds - payload.iat > options.ageMaxSeconds) {
+      throw refuse('the DPoP proof is too old');
+    }
+    if (payload.iat - nowSeconds > options.futureSkewSeconds) {
+      throw refuse(`the DPoP proof is from the future: its iat may be at most ${options.futureSkewSeconds} s ahead`);
     }
     if (payload.htm !== request.method) throw refuse('the DPoP proof is for another HTTP method');
     if (typeof payload.htu !== 'string' || normalizeUrl(payload.htu) !== expectedHtu(options.publicUrl, request.originalUrl)) {
@@ -89,15 +76,40 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
     }
     const ath = createHash('sha256').update(token.raw).digest('base64url');
     if (payload.ath !== ath) throw refuse('the DPoP proof is for another access token');
-    if (await calculateJwkThumbprint(jwk) !== token.jkt) throw refuse('the DPoP proof key is not the key the access token is bound to');
+    const thumbprint = await calculateJwkThumbprint(jwk);
+    if (thumbprint !== token.jkt) throw refuse('the DPoP proof key is not the key the access token is bound to');
     if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > JTI_LENGTH_MAX) {
       throw refuse('the DPoP proof jti is malformed');
     }
-    // Remembered for as long as the proof could pass the iat check: until iat + window, plus the
+    // Remembered for as long as the proof could pass the iat check: until iat + age, plus the
     // second that flooring the clock to whole seconds adds.
-    const acceptableUntilMs = (payload.iat + options.windowSeconds + 1) * 1000;
-    if (!remember(`${token.jkt}:${payload.jti}`, acceptableUntilMs)) throw refuse('the DPoP proof was already used');
+    return { jkt: thumbprint, jti: payload.jti, clientId: token.clientId, rememberUntilMs: (payload.iat + options.ageMaxSeconds + 1) * 1000 };
   };
+}
+
+/** How long a client whose key or client share is full is asked to wait, seconds. */
+const QUOTA_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Remembers a verified proof's use (RFC 9449 §11.1), refusing a replay.
+ *
+ * @throws {ApiProblem} 401 `invalid_dpop_proof` when the proof was already used; 429 `rate_limited`
+ *   with `Retry-After` when the proof's key or client holds its share of remembered proofs; 503
+ *   `temporarily_unavailable` when the store is full
+ */
+export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse): Promise<void> {
+  switch (await store.claim(use)) {
+    case 'claimed':
+      return;
+    case 'replayed':
+      throw unauthorized('DPoP', 'the DPoP proof was already used', 'invalid_dpop_proof');
+    case 'key_quota':
+    case 'client_quota':
+      throw new ApiProblem(429, 'rate_limited', 'too many DPoP proofs from this client in the last minute; try again shortly',
+        { 'Retry-After': String(QUOTA_RETRY_AFTER_SECONDS) });
+    case 'full':
+      throw new ApiProblem(503, 'temporarily_unavailable', 'too many DPoP proofs at once; try again shortly', { 'Retry-After': '1' });
+  }
 }
 
 function expectedHtu(publicUrl: string, originalUrl: string): string {

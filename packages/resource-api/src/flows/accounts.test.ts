@@ -174,6 +174,21 @@ describe('GET /v1/accounts/{account_id}/transactions', () => {
     expect(answer.body.code).toBe(code);
   });
 
+  test.each(['limit=0x10', 'limit=1e1', 'limit=010', 'limit=5.0', 'limit=%2B5', 'limit=%205', 'limit=5%20', 'limit=', 'limit=5&limit=6'])(
+    'finding 9 (issue 10): refuses %s with 400 invalid_request (a plain decimal integer only)', async (query) => {
+      const answer = await call(api, 'GET', `/v1/accounts/${current().id}/transactions?${query}`, { token: partner.accessToken });
+      expect(answer.status).toBe(400);
+      expect(answer.body.code).toBe('invalid_request');
+      expect(answer.body.detail).toMatch(/limit/);
+    });
+
+  test('accepts limit=5 and limit=100 as plain decimal integers', async () => {
+    for (const limit of ['5', '100']) {
+      const answer = await call(api, 'GET', `/v1/accounts/${current().id}/transactions?limit=${limit}`, { token: partner.accessToken });
+      expect(answer.status).toBe(200);
+    }
+  });
+
   test('answers 404 for an account that is not consented', async () => {
     const answer = await call(api, 'GET', `/v1/accounts/${euro().id}/transactions`, { token: partner.accessToken });
     expect(answer.status).toBe(404);

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import * as client from 'openid-client';
+import { createMemoryDpopReplayStore } from '../auth/dpop-replay-store.ts';
 import { authorize, call, connect, discover, seedClient, seedUser, startTestApi } from '../test-support.ts';
 import type { Alice, TestApi } from '../test-support.ts';
 
@@ -112,6 +113,20 @@ describe('DPoP-bound access tokens (RFC 9449)', () => {
     expectProofRefused(await withProof(await proof('GET', `${api.url}/v1/accounts`, {}, other)), /not the key/);
   });
 
+  test('finding 1 (issue 10): refuse a proof 55 s ahead of the server clock (at most 5 s are allowed)', async () => {
+    expectProofRefused(await withProof(await proof('GET', `${api.url}/v1/accounts`, { iat: Math.floor(Date.now() / 1000) + 55 })), /from the future/);
+  });
+
+  test('finding 1 (issue 10): a proof whose request is refused as malformed (limit=0) is not remembered, so it still serves a valid request', async () => {
+    const path = `/v1/accounts/${alice.accounts[0]!.id}/transactions`;
+    const once = await proof('GET', `${api.url}${path}`);
+    const refused = await withProof(once, `${path}?limit=0`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('invalid_request');
+    expect((await withProof(once, `${path}?limit=1`)).status).toBe(200);
+    expectProofRefused(await withProof(once, `${path}?limit=1`), /already used/);
+  });
+
   test('refuse a proof older than the window', async () => {
     expectProofRefused(await withProof(await proof('GET', `${api.url}/v1/accounts`, { iat: Math.floor(Date.now() / 1000) - 600 })), /too old/);
   });
@@ -127,5 +142,46 @@ describe('DPoP-bound access tokens (RFC 9449)', () => {
     const answer = await call(api, 'GET', '/v1/accounts', { token: plain.accessToken, scheme: 'DPoP', headers: { dpop: await proof('GET', `${api.url}/v1/accounts`) } });
     expect(answer.status).toBe(401);
     expect(answer.body.detail).toMatch(/not DPoP-bound/);
+  });
+});
+
+describe('finding 1 (issue 10): one client cannot switch DPoP off for others', () => {
+  let small: TestApi;
+  afterAll(async () => {
+    await small?.close();
+  });
+
+  test('a flood of fresh proofs with one key fills only that key\'s share (429); another user\'s DPoP call is still served', async () => {
+    small = await startTestApi(undefined, { dpopReplayStore: createMemoryDpopReplayStore({ perKeyMax: 20, perClientMax: 30, totalMax: 100 }) });
+    const floodUser = await seedUser(small.auth);
+    const otherUser = await seedUser(small.auth, 'bob', 'builder-password');
+    const bound = async (user: Alice) => {
+      const key = await generateKeyPair('ES256', { extractable: true });
+      const config = await discover(small.auth, await seedClient(small.auth));
+      const handle = client.getDPoPHandle(config, key);
+      const flow = await authorize(small.auth, config, user);
+      const tokens = await client.authorizationCodeGrant(config, flow.callbackUrl,
+        { pkceCodeVerifier: flow.verifier, expectedState: flow.state }, undefined, { DPoP: handle });
+      return { config, handle, token: tokens.access_token };
+    };
+    const flooder = await bound(floodUser);
+    const other = await bound(otherUser);
+    const url = new URL(`${small.url}/v1/accounts`);
+    const statuses: number[] = [];
+    for (let index = 0; index < 25; index += 1) {
+      const response = await client.fetchProtectedResource(flooder.config, flooder.token, url, 'GET', undefined, undefined, { DPoP: flooder.handle });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get('retry-after')).toBe('10');
+        expect(((await response.json()) as { code: string }).code).toBe('rate_limited');
+      } else {
+        await response.arrayBuffer();
+      }
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+    const served = await client.fetchProtectedResource(other.config, other.token, url, 'GET', undefined, undefined, { DPoP: other.handle });
+    expect(served.status).toBe(200);
+    expect(small.responseErrors).toEqual([]);
   });
 });

@@ -36,6 +36,9 @@ const AUTH_ERRORS = {
   '403': { $ref: '#/components/responses/Forbidden' },
 };
 const COMMON_ERRORS = {
+  '429': problem('429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client\'s DPoP proofs past their share)', ['rate_limited'], {
+    'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } },
+  }),
   '500': problem('500 Internal Server Error: nothing about the cause is revealed', ['internal_error']),
   '503': problem('503 Service Unavailable: retry after `Retry-After` seconds', ['ledger_busy', 'database_unavailable', 'authorization_server_unavailable', 'temporarily_unavailable']),
 };
@@ -161,7 +164,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
             '',
             '`Idempotency-Key` is required: the same key with the same body within 24 h replays the first answer (status and body) with `Idempotent-Replayed: true`;',
             'the same key with another body is 422 `idempotency_key_reused`; a repeat while the first is still running is 409 `idempotency_key_in_flight`.',
-            'Keys are scoped to your client.',
+            'Keys are scoped to your client and the user the token was issued for: two users of your app never share a key.',
           ].join('\n'),
           security: security('transfers:write'),
           parameters: [{

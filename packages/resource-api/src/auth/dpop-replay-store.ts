@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+
+/** One use of a DPoP proof, to be remembered so that it cannot be used again (RFC 9449 §11.1). */
+export interface DpopProofUse {
+  /** RFC 7638 thumbprint of the proof's key (the token's `cnf.jkt`). */
+  jkt: string;
+  /** The proof's `jti`. */
+  jti: string;
+  /** The client the access token was issued to: quotas are counted per key and per client. */
+  clientId: string;
+  /** Remember the use until then, ms since the epoch: as long as the proof's `iat` would still pass. */
+  rememberUntilMs: number;
+}
+
+/**
+ * What a claim answered: `claimed` (first use, now remembered), `replayed` (already used),
+ * `key_quota` / `client_quota` (this key or client already holds its share of remembered proofs:
+ * refused, nothing remembered), `full` (the store holds its total: refused, nothing remembered).
+ */
+export type DpopClaimOutcome = 'claimed' | 'replayed' | 'key_quota' | 'client_quota' | 'full';
+
+/**
+ * Where proof uses are remembered. Every implementation must decide atomically: two claims of one
+ * proof at once give one `claimed`. One per process in demo mode (this file); a deployment of
+ * several instances needs one shared store, or a proof could be replayed once per instance.
+ */
+export interface DpopReplayStore {
+  claim(use: DpopProofUse): Promise<DpopClaimOutcome>;
+}
+
+/** Limits of {@link createMemoryDpopReplayStore}: counts of proofs remembered at once. */
+export interface DpopReplayLimits {
+  /** Per key thumbprint (default 10,000: about 160 requests/s with one key, for a minute). */
+  perKeyMax: number;
+  /** Per client, all its keys together (default 20,000). */
+  perClientMax: number;
+  /** In all (default 200,000, about 30 MB). */
+  totalMax: number;
+}
+
+export const DPOP_REPLAY_LIMITS: DpopReplayLimits = { perKeyMax: 10_000, perClientMax: 20_000, totalMax: 200_000 };
+
+/** What a remembered use costs to find again: a 128-bit digest of key and `jti` (a `jti` may be 256 characters). */
+function digestOf(use: DpopProofUse): string {
+  return createHash('sha256').update(use.jkt).update('\n').update(use.jti).digest('base64url').slice(0, 22);
+}
+
+interface Remembered {
+  digest: string;
+  jkt: string;
+  clientId: string;
+}
+
+/**
+ * A {@link DpopReplayStore} in this process's memory. Uses are kept in buckets by the second they
+ * expire in, so expiry drops whole buckets as the clock passes them: no scan of the store, whatever
+ * its size. Counts per key and per client bound what one partner can take: a flood of fresh proofs
+ * with one key (or many keys of one client) fills that key's (client's) share and is refused with
+ * `key_quota` (`client_quota`), while other clients' proofs are still accepted.
+ *
+ * @param now clock in ms (tests move it)
+ */
+export function createMemoryDpopReplayStore(limits: DpopReplayLimits = DPOP_REPLAY_LIMITS, now: () => number = Date.now): DpopReplayStore {
+  const expiresAtSecond = new Map<string, number>();
+  const buckets = new Map<number, Remembered[]>();
+  const perKey = new Map<string, number>();
+  const perClient = new Map<string, number>();
+  /** Every bucket of an earlier second has been dropped. */
+  let droppedBefore = Math.floor(now() / 1000);
+
+  const decrement = (counts: Map<string, number>, name: string): void => {
+    const left = (counts.get(name) ?? 1) - 1;
+    if (left <= 0) counts.delete(name);
+    else counts.set(name, left);
+  };
+  const dropBucket = (second: number): void => {
+    for (const entry of buckets.get(second) ?? []) {
+      expiresAtSecond.delete(entry.digest);
+      decrement(perKey, entry.jkt);
+      decrement(perClient, entry.clientId);
+    }
+    buckets.delete(second);
+  };
+  /** Drops the buckets of every second up to now: one step per elapsed second, or per bucket after a long pause. */
+  const dropExpired = (nowSecond: number): void => {
+    if (nowSecond - droppedBefore > buckets.size) {
+      for (const second of [...buckets.keys()]) if (second <= nowSecond) dropBucket(second);
+    } else {
+      for (let second = droppedBefore; second <= nowSecond; second += 1) dropBucket(second);
+    }
+    droppedBefore = Math.max(droppedBefore, nowSecond + 1);
+  };
+
+  return {
+    async claim(use) {
+      const nowSecond = Math.floor(now() / 1000);
+      dropExpired(nowSecond);
+      const digest = digestOf(use);
+      if (expiresAtSecond.has(digest)) return 'replayed';
+      if ((perKey.get(use.jkt) ?? 0) >= limits.perKeyMax) return 'key_quota';
+      if ((perClient.get(use.clientId) ?? 0) >= limits.perClientMax) return 'client_quota';
+      if (expiresAtSecond.size >= limits.totalMax) return 'full';
+      // Kept through the second in which rememberUntilMs falls, and at least past the current second.
+      const second = Math.max(Math.ceil(use.rememberUntilMs / 1000), nowSecond + 1);
+      expiresAtSecond.set(digest, second);
+      const bucket = buckets.get(second);
+      if (bucket) bucket.push({ digest, jkt: use.jkt, clientId: use.clientId });
+      else buckets.set(second, [{ digest, jkt: use.jkt, clientId: use.clientId }]);
+      perKey.set(use.jkt, (perKey.get(use.jkt) ?? 0) + 1);
+      perClient.set(use.clientId, (perClient.get(use.clientId) ?? 0) + 1);
+      return 'claimed';
+    },
+  };
+}
