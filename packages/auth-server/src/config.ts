@@ -4,7 +4,10 @@ import type { DatabaseSource } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
 export interface AuthServerConfig {
-  /** `AUTH_ISSUER`: the issuer identifier and public base URL (default `http://localhost:4000`). */
+  /**
+   * `AUTH_ISSUER`: the issuer identifier and public base URL (default `http://localhost:4000`); the
+   * only host the server answers for, in every mode (421 otherwise, see `requireIssuerHost`).
+   */
   issuer: string;
   /** `PORT`: TCP port to listen on (default: the issuer's port, else 4000). */
   port: number;

@@ -4,7 +4,7 @@ export type { AuthServer } from './server.ts';
 export { loadAuthServerConfig } from './config.ts';
 export type { AuthServerConfig } from './config.ts';
 export { migrateAuth, rollbackAuth } from './migrations.ts';
-export { ClientInputError, createClient } from './clients/create-client.ts';
+export { ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, createClient } from './clients/create-client.ts';
 export type { CreatedClient, NewClient } from './clients/create-client.ts';
 export { createSigningKey } from './keys/signing-keys.ts';
 export { deriveSealingKey } from './keys/seal.ts';

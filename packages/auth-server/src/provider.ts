@@ -8,6 +8,7 @@ import { consentedAccountIds } from './consent/grant-accounts.ts';
 import type { PrivateJwk } from './keys/signing-keys.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
 import { recordAccessToken } from './tokens/access-token-records.ts';
+import { mayIntrospect } from './tokens/introspection-policy.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
 import { getUserBySub } from './users/index.ts';
 import { THIRD_PARTY_POLICY, checkThirdPartyRedirectUris } from './clients/registration-policy.ts';
@@ -25,6 +26,13 @@ export const TTL_SECONDS = {
   RefreshToken: 90 * 24 * 3600,
 } as const;
 
+/**
+ * Options of oidc-provider's cookies (session, interaction, resume): signed with the configured
+ * keys (Keygrip), not readable by scripts, not sent on cross-site subrequests. Path `/` (Koa's
+ * default), which clearing a cookie must repeat.
+ */
+export const PROVIDER_COOKIE_OPTIONS = Object.freeze({ signed: true, httpOnly: true, sameSite: 'lax' } as const);
+
 /** Input of {@link baseConfiguration}. */
 export interface BaseConfigurationOptions {
   /** The resource indicator (RFC 8707) and `aud` of access tokens: the resource API's URL. */
@@ -35,7 +43,10 @@ export interface BaseConfigurationOptions {
   keys: PrivateJwk[];
   /** Cookie signing keys (Keygrip). */
   cookieKeys: string[];
-  /** Whether a client may introspect every token (RFC 7662 §4), not only its own. */
+  /**
+   * Whether a client is registered to introspect every token (RFC 7662 §4), not only its own.
+   * Asked only for clients that authenticated (see `mayIntrospect`).
+   */
   isResourceServer(clientId: string): Promise<boolean>;
 }
 
@@ -43,7 +54,8 @@ export interface BaseConfigurationOptions {
  * The provider settings that need no database: authorization code + PKCE S256 for every client,
  * exact redirect URIs, RFC 9068 JWT access tokens (ES256) for the one resource with its scopes,
  * refresh-token rotation on every use, client credentials, introspection and revocation restricted
- * to the token's own client (or a resource server), registration behind an initial access token.
+ * to the token's own client (or, for introspection, a resource server that authenticated),
+ * registration behind an initial access token.
  * {@link createProvider} adds storage, accounts, token records and pages; the benchmark's bare
  * reference (`packages/bench`) runs exactly these settings on oidc-provider's memory adapter.
  */
@@ -53,8 +65,8 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
     jwks: { keys: options.keys },
     cookies: {
       keys: options.cookieKeys,
-      long: { signed: true, httpOnly: true, sameSite: 'lax' },
-      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+      long: { ...PROVIDER_COOKIE_OPTIONS },
+      short: { ...PROVIDER_COOKIE_OPTIONS },
     },
     claims: { openid: ['sub'], profile: ['preferred_username'] },
     scopes: [...OIDC_SCOPES, ...RESOURCE_SCOPES],
@@ -83,7 +95,7 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId || (await options.isResourceServer(client.clientId)),
+        allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token.clientId, options.isResourceServer),
       },
       revocation: {
         enabled: true,

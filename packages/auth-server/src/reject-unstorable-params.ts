@@ -21,19 +21,3 @@ export async function rejectUnstorableParams(ctx: Context, next: Next): Promise<
   }
   await next();
 }
-
-/**
- * In production, answers 421 (Misdirected Request, RFC 9110 §15.5.20) when the Host header is not
- * the issuer's host: oidc-provider builds the endpoint URLs of its discovery document from the
- * request, so a forged Host could otherwise point clients elsewhere through a shared cache.
- */
-export function requireIssuerHost(issuer: string) {
-  const expected = new URL(issuer).host.toLowerCase();
-  return async function checkHost(ctx: Context, next: Next): Promise<void> {
-    if (ctx.host.toLowerCase() !== expected) {
-      renderErrorPage(ctx, { title: 'Wrong host', message: `This server answers for ${expected} only.`, code: 'misdirected_request', status: 421 });
-      return;
-    }
-    await next();
-  };
-}

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import helmet from 'koa-helmet';
 import type Provider from 'oidc-provider';
 import { accountRoutes } from './account/routes.ts';
-import { consumeInitialAccessToken } from './clients/initial-access-token.ts';
+import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
 import { deriveSealingKey } from './keys/seal.ts';
@@ -14,7 +14,8 @@ import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
 import { startClientCache } from './adapter/index.ts';
 import { createProvider } from './provider.ts';
 import { purgeExpiredAuthRows } from './maintenance.ts';
-import { rejectUnstorableParams, requireIssuerHost } from './reject-unstorable-params.ts';
+import { rejectUnstorableParams } from './reject-unstorable-params.ts';
+import { requireIssuerHost } from './require-issuer-host.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
 import { createLoginThrottle } from './users/index.ts';
 
@@ -39,7 +40,8 @@ export interface AuthServer {
 /**
  * Creates the authorization server (ARCHITECTURE.md: `createAuthServer(config)`): oidc-provider
  * with the interaction pages, the connected-apps pages and JWT introspection/revocation, behind
- * security headers (CSP without inline script, `frame-ancestors 'none'`, `X-Frame-Options: DENY`).
+ * security headers (CSP without inline script, `frame-ancestors 'none'`, `X-Frame-Options: DENY`)
+ * and a check that the request is for the issuer's host (421 otherwise, in every mode).
  * Signing keys come from the database (the first one is created on first start); a rotation by
  * another process is picked up within 30 s by building a new provider, which is safe because the
  * provider keeps all of its state in the database.
@@ -70,7 +72,6 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
     provider.on('server_error', (ctx: { oidc?: { route?: string } }, error: Error) => {
       process.stderr.write(`auth-server: server_error on ${ctx.oidc?.route ?? 'unknown route'}: ${error.name}: ${error.message}\n`);
     });
-    if (config.production) provider.use(requireIssuerHost(config.issuer));
     provider.use(helmet({
       contentSecurityPolicy: {
         useDefaults: false,
@@ -90,10 +91,12 @@ export async function createAuthServer(config: AuthServerConfig, db: Knex): Prom
       strictTransportSecurity: config.production,
       crossOriginResourcePolicy: false,
     }));
+    // Every mode: discovery must never follow a forged Host (see require-issuer-host.ts).
+    provider.use(requireIssuerHost(config.issuer));
     const publicJwks = { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) };
     provider.use(rejectUnstorableParams);
     provider.use(jwtTokenEndpoints(provider, db, publicJwks, clientCache));
-    provider.use(consumeInitialAccessToken);
+    provider.use(keepInitialAccessTokenOnRefusal(db));
     provider.use(expiredInteractionPage);
     const assets = new Router();
     assets.get('/assets/style.css', (ctx) => {

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import {
-  ClientInputError, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSealingKey,
+  ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSealingKey,
   findUserByUsername, loadAuthServerConfig, migrateAuth,
 } from '@payapi/auth-server';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
@@ -54,7 +54,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     return { output: { ok: clean, ...audit }, exitCode: clean ? 0 : 3 };
   },
 
-  /** Registers an OAuth client; the secret is printed this once. */
+  /**
+   * Registers an OAuth client; the secret is printed this once. `--public` with `--resource-server`
+   * is a usage error (exit 2, nothing written): a client without a secret must never introspect
+   * other clients' tokens (RFC 7662 §4).
+   */
   'clients:create': async (db, args) => {
     const values = options(args, {
       name: { type: 'string' },
@@ -63,6 +67,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       public: { type: 'boolean' },
       'resource-server': { type: 'boolean' },
     });
+    if (values.public === true && values['resource-server'] === true) throw new UsageError(PUBLIC_RESOURCE_SERVER_REFUSED);
     return ok(await createClient(db, {
       name: required(values.name, '--name'),
       redirectUris: values['redirect-uri'] ?? [],

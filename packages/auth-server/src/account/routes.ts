@@ -13,6 +13,7 @@ import type { LoginThrottle } from '../users/index.ts';
 import { getUserBySub } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
 import { signInFromForm } from '../views/sign-in-form.ts';
+import { endProviderSession } from './end-provider-session.ts';
 
 const SESSION_COOKIE = 'payapi.account';
 /** The connected-apps session lasts 15 minutes: it can revoke access, so it is kept short. */
@@ -23,7 +24,8 @@ const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
  * `/account/apps`: a signed-in user sees the apps holding a grant on their accounts (name, scopes,
  * accounts, since when) and revokes each (contract: "Connected apps"). Its own short session: a
  * cookie signed with the configured cookie keys holding `sub` and an expiry. Every form carries a
- * CSRF token (HMAC of the session under the cookie key) on top of SameSite=Lax.
+ * CSRF token (HMAC of the session under the cookie key) on top of SameSite=Lax. Sign out ends
+ * every session of the browser: this page's and oidc-provider's (see `endProviderSession`).
  */
 export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrottle, config: AuthServerConfig): Router {
   const router = new Router();
@@ -71,6 +73,7 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
 
   router.post('/account/logout', parseForm, async (ctx) => {
     if (!requireSessionWithCsrf(ctx)) return;
+    await endProviderSession(provider, ctx);
     ctx.cookies.set(SESSION_COOKIE, null, { path: '/account' });
     ctx.status = 303;
     ctx.redirect('/account/apps');

@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import { isOidcModelName, isStorableKey, OIDC_MODEL_NAMES } from './models.ts';
 import type { OidcModelName } from './models.ts';
 import type { ClientCache } from './client-cache.ts';
+import { claimInitialAccessToken } from './initial-access-token-claim.ts';
 import { claimReplayId } from './replay-claim.ts';
 import { EXPIRES_AT_FROM_SECONDS, LIVE_ROW, STORE_TABLE } from './store-sql.ts';
 import type { RawRows } from './store-sql.ts';
@@ -37,6 +38,8 @@ const CLOCK_TOLERANCE_SECONDS_MAX = 3600;
  *
  * ReplayDetection is special: its `find` atomically claims the id (see `claimReplayId`), so that of
  * several servers checking one DPoP proof or client assertion at once exactly one accepts it.
+ * InitialAccessToken too: its `find` claims the token for one registration (see
+ * `claimInitialAccessToken`) and throws 401 `invalid_token` saying why when it cannot.
  *
  * @param db knex on PostgreSQL with schema `auth` migrated
  * @param options see {@link KnexAdapterOptions}
@@ -88,8 +91,9 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
       }
     }
 
-    /** The live row's payload, or undefined. For ReplayDetection this claims the id; see above. */
+    /** The live row's payload, or undefined. For ReplayDetection and InitialAccessToken this claims the id; see above. */
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.#model === 'InitialAccessToken') return claimInitialAccessToken(db, id);
       if (!isStorableKey(id)) return undefined;
       if (this.#model === 'ReplayDetection') return claimReplayId(db, id);
       if (this.#model === 'Client' && options.clientCache) return options.clientCache.client(id, () => this.#findOne('id', id));

@@ -15,7 +15,10 @@ export interface NewClient {
   scope?: string;
   /** Public client (no secret, `token_endpoint_auth_method: none`): apps that cannot keep a secret. */
   public?: boolean;
-  /** May introspect every token (RFC 7662), e.g. the resource API. */
+  /**
+   * May introspect every token (RFC 7662), e.g. the resource API. Needs client authentication:
+   * refused together with `public` (RFC 7662 §2.1, §4).
+   */
   resourceServer?: boolean;
   /** Fixed id (seeding the demo's `partner-demo`); default a random `cl_…` id. */
   clientId?: string;
@@ -45,14 +48,24 @@ export class ClientInputError extends Error {
 const ALL_SCOPES = [...OIDC_SCOPES, ...RESOURCE_SCOPES];
 
 /**
+ * Why a public client cannot be a resource server: it authenticates with its `client_id` alone,
+ * which is no secret, so anyone could introspect every token as it (RFC 7662 §2.1 requires the
+ * caller to be authorized; §4 warns against unauthenticated introspection).
+ */
+export const PUBLIC_RESOURCE_SERVER_REFUSED =
+  '--public and --resource-server cannot be combined: a resource server may introspect every token, so it must authenticate with a secret';
+
+/**
  * Registers a client in the provider's store (the same rows dynamic registration, RFC 7591, writes)
  * and, with `resourceServer`, in `auth.resource_servers`. Confidential clients also get
  * `client_credentials` for backend use. Creating an existing id replaces its metadata.
  *
  * @throws {ClientInputError} for an empty or long name, a redirect URI that is not absolute,
- *   carries a fragment or credentials, or is plain http outside localhost; unknown scopes
+ *   carries a fragment or credentials, or is plain http outside localhost; unknown scopes; `public`
+ *   with `resourceServer` (checked first: nothing is written)
  */
 export async function createClient(db: Knex, input: NewClient): Promise<CreatedClient> {
+  if (input.public && input.resourceServer) throw new ClientInputError(PUBLIC_RESOURCE_SERVER_REFUSED);
   const name = input.name.trim();
   if (name.length < 1 || name.length > 100 || !name.isWellFormed() || /\p{Cc}/u.test(name)) {
     throw new ClientInputError('--name must be 1 to 100 printable characters');

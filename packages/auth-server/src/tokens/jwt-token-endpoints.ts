@@ -7,6 +7,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientCache } from '../adapter/client-cache.ts';
 import { consentedAccountIds } from '../consent/grant-accounts.ts';
 import { findActiveAccessToken, revokeAccessToken } from './access-token-records.ts';
+import { mayIntrospect } from './introspection-policy.ts';
 import { isResourceServer } from './resource-servers.ts';
 import { revokeGrant } from './revoke-grant.ts';
 
@@ -18,8 +19,8 @@ import { revokeGrant } from './revoke-grant.ts';
  * authenticated client, takes over: it verifies the JWT against this server's own keys and issuer,
  * looks up the token's record (see access-token-records.ts), and answers.
  * - Introspection: `active: true` with the token's claims only for the token's own client or a
- *   registered resource server, and only while the token and its grant are active; otherwise
- *   `{"active": false}`.
+ *   registered resource server that authenticated (`mayIntrospect`), and only while the token and
+ *   its grant are active; otherwise `{"active": false}`.
  * - Revocation: by the token's own client only; revokes the token and its whole grant (the same
  *   policy as for every other token type here). Always `200` with an empty body (RFC 7009 §2.2).
  */
@@ -51,7 +52,7 @@ export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSON
     ctx.body = { active: false };
     const record = payload?.jti ? await findActiveAccessToken(db, payload.jti) : undefined;
     if (!payload || !record) return;
-    if (record.clientId !== client.clientId && !(await isResourceServer(db, client.clientId, clientCache))) return;
+    if (!(await mayIntrospect(client, record.clientId, (clientId) => isResourceServer(db, clientId, clientCache)))) return;
     ctx.body = {
       active: true,
       iss: payload.iss,

@@ -1,15 +1,18 @@
 /**
  * Users of the authorization server: accounts with Argon2id password hashes (schema `auth`,
  * table `users`), sign-in verification that does not reveal which usernames exist, and login
- * throttling per account and per client network (table `login_throttle`).
+ * throttling per account and client network, per client network, and a delay per account (table
+ * `login_throttle`).
  *
  * A sign-in handler runs: `throttle.check(usernameKey(username), ip)`, refuse with
- * `Retry-After` when not allowed; `verifyLogin(db, username, password)`; on a user,
- * `throttle.recordSuccess(…)`; on null, "Invalid username or password".
+ * `Retry-After` when not allowed, else wait the decision's `delayMs`; `verifyLogin(db, username,
+ * password)`; on a user, `throttle.recordSuccess(…)`; on null, "Invalid username or password".
  */
 export { UserError } from './errors.ts';
 export type { UserErrorCode } from './errors.ts';
 export { clientNetwork } from './client-ip.ts';
+export { loginDelayMs } from './login-delay.ts';
+export type { LoginSlowdown } from './login-delay.ts';
 export { LOGIN_THROTTLE_DEFAULTS, createLoginThrottle } from './login-throttle.ts';
 export type { LoginThrottle, LoginThrottleDecision, LoginThrottleLimit, LoginThrottleOptions } from './login-throttle.ts';
 export { PASSWORD_HASH_PARAMETERS, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './password-hash.ts';

@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { clientNetwork } from './client-ip.ts';
 import { UserError } from './errors.ts';
+import { loginDelayMs } from './login-delay.ts';
+import type { LoginSlowdown } from './login-delay.ts';
 import { usernameKey } from './username.ts';
 
 /** One limit: at most `attemptsMax` counted attempts per fixed window of `windowSeconds`. */
@@ -13,43 +15,59 @@ export interface LoginThrottleLimit {
   windowSeconds: number;
 }
 
-/** Options of {@link createLoginThrottle}; each limit defaults to {@link LOGIN_THROTTLE_DEFAULTS}. */
+/** Options of {@link createLoginThrottle}; each defaults to its value in {@link LOGIN_THROTTLE_DEFAULTS}. */
 export interface LoginThrottleOptions {
-  /** Per account (per username key): guards one account against guessing from many addresses. */
-  perUsername?: LoginThrottleLimit;
-  /** Per client network (see `clientNetwork`): guards against one source trying many accounts. */
+  /**
+   * Per username and client network (see `clientNetwork`): refuses. Guards one account against
+   * guessing from one network, without letting that network lock the account for anyone else.
+   */
+  perUsernameAndNetwork?: LoginThrottleLimit;
+  /** Per client network: refuses. Guards against one source trying many accounts. */
   perIp?: LoginThrottleLimit;
+  /** Per username, from any network: only slows down (see `loginDelayMs`), never refuses. */
+  perUsername?: LoginSlowdown;
 }
 
 /**
- * Default limits: 5 failed sign-ins per username and 20 per client network, each per 15 minutes
- * (OWASP Authentication Cheat Sheet, "Login Throttling"; NIST SP 800-63B §5.2.2 allows up to 100).
+ * Default limits, each per 15 minutes: 5 failed sign-ins per username and client network, 20 per
+ * client network; per username from anywhere no delay for 5 failures, then 0.5 s doubling to at
+ * most 4 s (OWASP Authentication Cheat Sheet, "Login Throttling"; NIST SP 800-63B §5.2.2 allows up
+ * to 100 failures). A lockout per username alone would let anyone lock any user out.
  */
 export const LOGIN_THROTTLE_DEFAULTS: Readonly<Required<LoginThrottleOptions>> = Object.freeze({
-  perUsername: Object.freeze({ attemptsMax: 5, windowSeconds: 15 * 60 }),
+  perUsernameAndNetwork: Object.freeze({ attemptsMax: 5, windowSeconds: 15 * 60 }),
   perIp: Object.freeze({ attemptsMax: 20, windowSeconds: 15 * 60 }),
+  perUsername: Object.freeze({ windowSeconds: 15 * 60, failuresBeforeDelay: 5, delayFirstMs: 500, delayMaxMs: 4000 }),
 });
 
-/** What {@link LoginThrottle.check} decided. `retryAfterSeconds` (>= 1) suits an HTTP `Retry-After` header (RFC 9110 §10.2.3). */
-export type LoginThrottleDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/**
+ * What {@link LoginThrottle.check} decided. Allowed: wait `delayMs` (0 to the slowdown's
+ * `delayMaxMs`) before checking the password. Refused: `retryAfterSeconds` (>= 1) suits an HTTP
+ * `Retry-After` header (RFC 9110 §10.2.3).
+ */
+export type LoginThrottleDecision = { allowed: true; delayMs: number } | { allowed: false; retryAfterSeconds: number };
 
 /** Login throttling, stored in PostgreSQL (`auth.login_throttle`), shared by every process on the database. */
 export interface LoginThrottle {
   /**
-   * Counts one sign-in attempt and says whether it may go ahead. Call it before verifying the
-   * password: the attempt is counted first (one atomic upsert per limit), so parallel guesses are
-   * limited as well as sequential ones. The network is counted first; when it is over its limit
-   * the account's counter is left alone, so an address already shut out cannot lock the account.
+   * Counts one sign-in attempt and says whether it may go ahead, and after what delay. Call it
+   * before verifying the password: the attempt is counted first (one atomic upsert per counter),
+   * so parallel guesses are limited as well as sequential ones. Counters in order, each only when
+   * the one before allowed the attempt: the client network (refuses past its limit), the username
+   * from this network (refuses past its limit), the username from anywhere (sets the delay). So an
+   * address already shut out adds nothing to the account's counters, and no number of failures
+   * from elsewhere refuses the owner's attempt: it is only slowed down.
    *
    * @param usernameKey the username as `usernameKey` returns it (applied again here, harmlessly,
    *   so a raw username cannot escape the limit by changing case); any string, even invalid
-   * @param ip the client address (`req.ip`); counted per `clientNetwork`
+   * @param ip the client address (`req.ip`); counted per `clientNetwork` (an IPv6 /64 is one network)
    * @throws {UserError} `temporarily_unavailable` when the store fails (refuse the attempt)
    */
   check(usernameKey: string, ip: string): Promise<LoginThrottleDecision>;
   /**
-   * Records a successful sign-in: clears the account's counter and gives back the network's
-   * point for this attempt, so only failures count. Call it after `verifyLogin` returned a user.
+   * Records a successful sign-in: clears the username's counter for this network and gives back
+   * this attempt's point to the username's delay counter and to the network, so only failures
+   * count. Failures from other networks keep counting. Call it after `verifyLogin` returned a user.
    *
    * @throws {UserError} `temporarily_unavailable` when the store fails
    */
@@ -62,30 +80,43 @@ const SCHEMA = 'auth';
 /**
  * Creates the login throttle on rate-limiter-flexible's PostgreSQL store, table
  * `auth.login_throttle` (made by the auth migrations; the library is told not to create it).
- * Keys are `login_user:` or `login_ip:` followed by a SHA-256 of the username key or network, so
- * the table holds no usernames or addresses and keys fit its 255 characters. The windows are fixed
- * (they start at the first counted attempt); expired rows are deleted by the library about every
- * 5 minutes (an unref'd timer, per limiter).
+ * Keys are `login_ip:`, `login_user_net:` or `login_user:` followed by a SHA-256 of the network,
+ * of the username key and network, or of the username key, so the table holds no usernames or
+ * addresses and keys fit its 255 characters. The windows are fixed (they start at the first
+ * counted attempt); expired rows are deleted by the library about every 5 minutes (an unref'd
+ * timer, per limiter).
  *
  * @param db knex on PostgreSQL with schema `auth` migrated
  * @param options limits; see {@link LOGIN_THROTTLE_DEFAULTS}
- * @throws {RangeError} when a limit is not a positive integer (the message names the option)
+ * @throws {RangeError} when a limit is not a positive integer, or a delay cap is below the first
+ *   delay (the message names the option)
  */
 export function createLoginThrottle(db: Knex, options: LoginThrottleOptions = {}): LoginThrottle {
-  const perUsername = checkLimit('perUsername', options.perUsername ?? LOGIN_THROTTLE_DEFAULTS.perUsername);
+  const perPair = checkLimit('perUsernameAndNetwork', options.perUsernameAndNetwork ?? LOGIN_THROTTLE_DEFAULTS.perUsernameAndNetwork);
   const perIp = checkLimit('perIp', options.perIp ?? LOGIN_THROTTLE_DEFAULTS.perIp);
-  const byUsername = limiter(db, 'login_user', perUsername);
+  const slowdown = checkSlowdown(options.perUsername ?? LOGIN_THROTTLE_DEFAULTS.perUsername);
   const byNetwork = limiter(db, 'login_ip', perIp);
+  const byUsernameAndNetwork = limiter(db, 'login_user_net', perPair);
+  // Never refuses (only `penalty` and `reward` are called on it); `points` is only its nominal size.
+  const byUsername = limiter(db, 'login_user', { attemptsMax: slowdown.failuresBeforeDelay, windowSeconds: slowdown.windowSeconds });
 
   return {
     async check(key, ip) {
       const network = await consume(byNetwork, networkKey(ip));
       if (!network.allowed) return network;
-      return consume(byUsername, accountKey(key));
+      const pair = await consume(byUsernameAndNetwork, pairKey(key, ip));
+      if (!pair.allowed) return pair;
+      try {
+        const counted = await byUsername.penalty(accountKey(key), 1);
+        return { allowed: true, delayMs: loginDelayMs(counted.consumedPoints - 1, slowdown) };
+      } catch (error) {
+        throw storeFailure(error);
+      }
     },
     async recordSuccess(key, ip) {
       try {
-        await byUsername.delete(accountKey(key));
+        await byUsernameAndNetwork.delete(pairKey(key, ip));
+        await byUsername.reward(accountKey(key), 1);
         await byNetwork.reward(networkKey(ip), 1);
       } catch (error) {
         throw storeFailure(error);
@@ -112,10 +143,11 @@ function limiter(db: Knex, keyPrefix: string, limit: LoginThrottleLimit): RateLi
   });
 }
 
+/** One attempt against a refusing limit: allowed (`delayMs` 0; the caller adds the username's delay) or refused. */
 async function consume(limiter: RateLimiterPostgres, key: string): Promise<LoginThrottleDecision> {
   try {
     await limiter.consume(key, 1);
-    return { allowed: true };
+    return { allowed: true, delayMs: 0 };
   } catch (rejection) {
     // The library rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
     if (rejection instanceof RateLimiterRes) {
@@ -137,6 +169,11 @@ function networkKey(ip: string): string {
   return sha256(clientNetwork(ip.toWellFormed()));
 }
 
+/** The username and the network together; JSON keeps the two apart whatever characters they hold. */
+function pairKey(key: string, ip: string): string {
+  return sha256(JSON.stringify([usernameKey(key.toWellFormed()), clientNetwork(ip.toWellFormed())]));
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
 }
@@ -149,4 +186,17 @@ function checkLimit(name: string, limit: LoginThrottleLimit): LoginThrottleLimit
     }
   }
   return { attemptsMax: limit.attemptsMax, windowSeconds: limit.windowSeconds };
+}
+
+function checkSlowdown(slowdown: LoginSlowdown): LoginSlowdown {
+  for (const field of ['windowSeconds', 'failuresBeforeDelay', 'delayFirstMs', 'delayMaxMs'] as const) {
+    const value = slowdown[field];
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`login throttle option perUsername.${field} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (slowdown.delayMaxMs < slowdown.delayFirstMs) {
+    throw new RangeError(`login throttle option perUsername.delayMaxMs must be at least delayFirstMs (${slowdown.delayFirstMs}), got ${slowdown.delayMaxMs}`);
+  }
+  return { ...slowdown };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import type { LoginThrottle, User } from '../users/index.ts';
@@ -17,10 +18,12 @@ export const INVALID_LOGIN = 'Invalid username or password';
 
 /**
  * Handles a submitted login form (fields `username`, at most 64 characters kept, and `password`,
- * at most 1024): the throttle first (so parallel guesses count too), then the password check,
- * which costs the same whether the user exists or not. On failure it renders the login page
- * again, keeping the username: 429 with `Retry-After` (RFC 6585 §4) and how long to wait when
- * throttled, else 200 with "Invalid username or password".
+ * at most 1024): the throttle first (so parallel guesses count too), then the throttle's delay for
+ * a username that collected failures from anywhere (at most 4 s by default, before the password is
+ * checked, so it is the same whatever the outcome), then the password check, which costs the same
+ * whether the user exists or not. On failure it renders the login page again, keeping the
+ * username: 429 with `Retry-After` (RFC 6585 §4) and how long to wait when this network is
+ * throttled for the username or altogether, else 200 with "Invalid username or password".
  *
  * @returns the signed-in user, or undefined when the page has been rendered
  */
@@ -37,6 +40,7 @@ export async function signInFromForm(ctx: Context, db: Knex, throttle: LoginThro
     renderPage(ctx, 'login', { ...shown, error: `Too many sign-in attempts. Wait ${minutes} minute(s) and try again.` }, 429);
     return undefined;
   }
+  if (verdict.delayMs > 0) await sleep(verdict.delayMs);
   const user = await verifyLogin(db, username, password);
   if (!user) {
     renderPage(ctx, 'login', { ...shown, error: INVALID_LOGIN });

@@ -1,0 +1,46 @@
+import type { Context, Next } from 'koa';
+import { renderErrorPage } from './views/render.ts';
+
+/**
+ * Answers 421 Misdirected Request (RFC 9110 §15.5.20), in every mode, when the request's host is
+ * not the issuer's. oidc-provider builds the endpoint URLs of its discovery document (`token_endpoint`,
+ * `jwks_uri`…) from the request, so a forged Host header would otherwise point clients, or a shared
+ * cache, elsewhere while `issuer` stays unchanged (RFC 8414 §3.3 requires the issuer to match).
+ *
+ * The host compared is Koa's `ctx.host`, the one oidc-provider uses: the Host header (HTTP/2
+ * `:authority`), or, behind trusted proxies (`TRUST_PROXY_HOPS` > 0), the first X-Forwarded-Host.
+ * Both sides are normalised as URL hosts (lower case, default port dropped), nothing else is
+ * accepted: no aliases, not even `127.0.0.1` for an issuer on `localhost`. An alias would need the
+ * request rewritten to the issuer's host, and a browser that came by the alias would then keep
+ * its cookies on one host while every redirect sends it to the other; the 421 page names the URL
+ * to use instead.
+ *
+ * @param issuer the configured issuer URL (`AUTH_ISSUER`)
+ * @returns Koa middleware; put it first, after the security headers
+ */
+export function requireIssuerHost(issuer: string) {
+  const issuerUrl = new URL(issuer);
+  const expected = issuerUrl.host;
+  return async function checkHost(ctx: Context, next: Next): Promise<void> {
+    if (normalisedHost(issuerUrl.protocol, ctx.host) !== expected) {
+      renderErrorPage(ctx, {
+        title: 'Wrong host',
+        message: `This server answers for ${expected} only: use ${issuerUrl.origin}.`,
+        code: 'misdirected_request',
+        status: 421,
+      });
+      return;
+    }
+    await next();
+  };
+}
+
+/** `host` as a URL's host (`Auth.Example:443` over https is `auth.example`); undefined when it is not a host. */
+function normalisedHost(protocol: string, host: string): string | undefined {
+  if (host === '' || /[\s/\\?#@]/.test(host)) return undefined;
+  try {
+    return new URL(`${protocol}//${host}`).host;
+  } catch {
+    return undefined;
+  }
+}
