@@ -19,4 +19,4 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=160"
 EXPOSE 4000 4001 4002
 # Overridden per service in docker-compose.yml (each service migrates its own schema at start).
-CMD ["node", "packages/auth-server/src/main.ts"]
+CMD ["node", "packages/services/auth-server/src/main.ts"]

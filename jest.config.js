@@ -12,9 +12,9 @@ export default {
   },
   // tsc rewrites `./x.ts` imports to `./x.js` (rewriteRelativeImportExtensions); map them back.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  globalSetup: '<rootDir>/packages/platform/src/testing/global-setup.js',
-  globalTeardown: '<rootDir>/packages/platform/src/testing/global-teardown.js',
+  testMatch: ['<rootDir>/packages/*/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/packages/core/platform/src/testing/global-setup.js',
+  globalTeardown: '<rootDir>/packages/core/platform/src/testing/global-teardown.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
   maxWorkers: 2,
   testTimeout: 60_000,

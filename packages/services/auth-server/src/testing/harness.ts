@@ -1,0 +1,203 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openAccount } from '@payapi/ledger';
+import type { Account } from '@payapi/ledger';
+import type { TestDatabase } from '@payapi/platform/testing';
+import * as client from 'openid-client';
+import { createClient } from '../clients/create-client.ts';
+import type { CreatedClient, NewClient } from '../clients/create-client.ts';
+import { loadAuthServerConfig } from '../config.ts';
+import { createAuthServer } from '../server.ts';
+import type { AuthServer } from '../server.ts';
+import { createAuthTestDatabase } from './auth-test-database.ts';
+import { createUser } from '../users/index.ts';
+
+export const RESOURCE = 'http://127.0.0.1:4001';
+export const REDIRECT_URI = 'http://127.0.0.1:4002/callback';
+export const ALL_SCOPES = 'openid offline_access accounts:read transactions:read transfers:write';
+
+/** An authorization server on an ephemeral port, over a test database of its own. */
+export interface TestAuthServer {
+  issuer: string;
+  database: TestDatabase;
+  auth: AuthServer;
+  close(): Promise<void>;
+}
+
+export async function startTestAuthServer(env: Record<string, string> = {}): Promise<TestAuthServer> {
+  const database = await createAuthTestDatabase();
+  const http: Server = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const config = loadAuthServerConfig({
+    AUTH_ISSUER: issuer,
+    RESOURCE_API_URL: RESOURCE,
+    AUTH_COOKIE_KEYS: 'test-cookie-key-0123456789abcdefghijklmnop',
+    DATABASE_URL: database.url,
+    ...env,
+  });
+  const auth = await createAuthServer(config, database.db);
+  http.on('request', auth.handler);
+  return {
+    issuer,
+    database,
+    auth,
+    async close() {
+      await auth.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+      await database.drop();
+    },
+  };
+}
+
+/** A user with two CNY accounts and one EUR account. */
+export interface Alice {
+  sub: string;
+  username: string;
+  password: string;
+  accounts: Account[];
+}
+
+export async function seedUser(server: TestAuthServer, username = 'alice', password = 'wonderland'): Promise<Alice> {
+  const { sub } = await createUser(server.database.db, { username, password });
+  const accounts = [
+    await openAccount(server.database.db, { ownerSubject: sub, name: `${username} Current`, type: 'current', currency: 'CNY', openingBalanceMinor: 1_000_000n }),
+    await openAccount(server.database.db, { ownerSubject: sub, name: `${username} Savings`, type: 'savings', currency: 'CNY', openingBalanceMinor: 5_000_000n }),
+    await openAccount(server.database.db, { ownerSubject: sub, name: `${username} Euro`, type: 'current', currency: 'EUR', openingBalanceMinor: 100_000n }),
+  ];
+  return { sub, username, password, accounts };
+}
+
+export async function seedClient(server: TestAuthServer, input: Partial<NewClient> = {}): Promise<CreatedClient> {
+  return createClient(server.database.db, { name: 'Partner Demo', redirectUris: [REDIRECT_URI], ...input });
+}
+
+/** openid-client configuration for a registered client (plain http allowed: tests run on loopback). */
+export async function discover(server: Pick<TestAuthServer, 'issuer'>, registered: CreatedClient): Promise<client.Configuration> {
+  const auth = registered.client_secret ? client.ClientSecretBasic(registered.client_secret) : client.None();
+  return client.discovery(new URL(server.issuer), registered.client_id, undefined, auth, { execute: [client.allowInsecureRequests] });
+}
+
+/**
+ * A user agent without a browser: follows redirects by hand, keeps cookies per host (a plain jar:
+ * name=value, enough for one test server), submits forms. The browser comes in the end-to-end tests.
+ */
+export class UserAgent {
+  readonly #cookies = new Map<string, string>();
+
+  async request(url: string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    let body: string | undefined;
+    if (init.form) {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(init.form)) {
+        for (const item of Array.isArray(value) ? value : [value]) params.append(name, item);
+      }
+      body = params.toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const response = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair] = cookie.split(';');
+      const separator = pair?.indexOf('=') ?? -1;
+      if (!pair || separator < 0) continue;
+      const name = pair.slice(0, separator).trim();
+      const value = pair.slice(separator + 1).trim();
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(cookie)) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** Follows redirects from `url` until a page (2xx/4xx) or a URL outside `origin`; returns where it stopped. */
+  async follow(url: string, origin: string): Promise<{ url: string; response?: Response }> {
+    let current = url;
+    for (let hop = 0; hop < 10; hop += 1) {
+      if (!current.startsWith(origin)) return { url: current };
+      const response = await this.request(current);
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return { url: current, response };
+      current = new URL(location, current).toString();
+    }
+    throw new Error('too many redirects');
+  }
+}
+
+/** What {@link authorize} did: where the browser ended (the partner's redirect URI with code or error). */
+export interface AuthorizeResult {
+  callbackUrl: URL;
+  verifier: string;
+  state: string;
+  agent: UserAgent;
+  /** With `response_mode=form_post`: the auto-submitting page the server answered with. */
+  formPost?: { headers: Headers; html: string };
+  /** With `keepConsentPage`: the consent page's form targets and offered account ids, not submitted. */
+  consentPage?: { confirm: string; deny: string; accountIds: string[] };
+}
+
+/**
+ * Runs the authorization-code flow with PKCE as a user would: opens the authorization URL, signs in,
+ * ticks the chosen accounts on the consent page and presses Allow (or Deny).
+ */
+export async function authorize(
+  server: Pick<TestAuthServer, 'issuer'>,
+  config: client.Configuration,
+  user: { username: string; password: string },
+  options: {
+    scope?: string; prompt?: string; accountIds?: string[]; deny?: boolean; agent?: UserAgent; extra?: Record<string, string>; keepConsentPage?: boolean;
+  } = {},
+): Promise<AuthorizeResult> {
+  const agent = options.agent ?? new UserAgent();
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: options.scope ?? ALL_SCOPES,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...(options.prompt ? { prompt: options.prompt } : { prompt: 'consent' }),
+    ...options.extra,
+  });
+  let step = await agent.follow(url.toString(), server.issuer);
+  for (let page = 0; page < 4 && step.response; page += 1) {
+    const html = await step.response.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    if (!action) throw new Error(`no form on ${step.url} (status ${step.response.status}): ${html.slice(0, 300)}`);
+    if (!new URL(action, server.issuer).toString().startsWith(server.issuer)) {
+      return { callbackUrl: new URL(action), verifier, state, agent, formPost: { headers: step.response.headers, html } };
+    }
+    const forms = [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((match) => new URL(match[1] as string, server.issuer).toString());
+    const offered = [...html.matchAll(/name="account_ids" value="([^"]+)"/g)].map((match) => match[1] as string);
+    if (options.keepConsentPage && !html.includes('name="password"')) {
+      const deny = forms.find((href) => href.endsWith('/abort')) as string;
+      return { callbackUrl: new URL(step.url), verifier, state, agent, consentPage: { confirm: new URL(action, server.issuer).toString(), deny, accountIds: offered } };
+    }
+    let response: Response;
+    if (html.includes('name="password"')) {
+      response = await agent.request(new URL(action, server.issuer).toString(), { form: { username: user.username, password: user.password } });
+    } else if (options.deny) {
+      response = await agent.request(forms.find((href) => href.endsWith('/abort')) as string, { method: 'POST', form: {} });
+    } else {
+      response = await agent.request(new URL(action, server.issuer).toString(), { form: { account_ids: options.accountIds ?? offered } });
+    }
+    const location = response.headers.get('location');
+    if (!location) return { callbackUrl: new URL(step.url), verifier, state, agent };
+    step = await agent.follow(new URL(location, server.issuer).toString(), server.issuer);
+  }
+  if (step.response) throw new Error(`the flow stopped on ${step.url} with status ${step.response.status}`);
+  return { callbackUrl: new URL(step.url), verifier, state, agent };
+}
+
+/** Exchanges the code of a finished {@link authorize}. */
+export async function exchange(config: client.Configuration, result: AuthorizeResult): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
+  return client.authorizationCodeGrant(config, result.callbackUrl, { pkceCodeVerifier: result.verifier, expectedState: result.state });
+}
+
+/** RFC 7662 introspection as `config`'s client. */
+export async function introspect(config: client.Configuration, token: string): Promise<client.IntrospectionResponse> {
+  return client.tokenIntrospection(config, token);
+}

@@ -1,0 +1,138 @@
+/**
+ * Test harness: the real authorization server (in-process, ephemeral port, own database with
+ * schemas `ledger` and `auth`) and this API on another ephemeral port over the same database, so
+ * tests use real signed tokens from the real code flow. Test-only: the API itself never imports
+ * the authorization server.
+ */
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Request } from 'express';
+import type * as client from 'openid-client';
+import type { CreatedClient } from '@payapi/auth-server';
+import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from '@payapi/auth-server/testing';
+import type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
+import { createResourceApi } from '../app.ts';
+import type { ResourceApiOptions } from '../app.ts';
+import { loadResourceApiConfig } from '../config.ts';
+import type { ResourceApiConfig } from '../config.ts';
+
+export { ALL_SCOPES, authorize, discover, exchange, seedClient, seedUser } from '@payapi/auth-server/testing';
+export type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
+
+/** Seals the test authorization server's signing keys; tests unseal them to forge tokens with a trusted key. */
+export const TEST_KEY_ENCRYPTION_SECRET = 'resource-api-tests-key-encryption-secret-0123456789';
+
+/** The API and its authorization server, plus what the API reported while the tests ran. */
+export interface TestApi {
+  url: string;
+  auth: TestAuthServer;
+  config: ResourceApiConfig;
+  /** Mismatches between answers and /openapi.json (express-openapi-validator's response check). */
+  responseErrors: string[];
+  /** Every log line, as written. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits), `options`
+ * adds to the app's options (e.g. a DPoP replay store with small quotas).
+ */
+export async function startTestApi(
+  configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config,
+  options: Pick<ResourceApiOptions, 'dpopReplayStore'> = {},
+): Promise<TestApi> {
+  const http: Server = createServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const auth = await startTestAuthServer({ RESOURCE_API_URL: url, AUTH_KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET });
+  const config = configure(loadResourceApiConfig({ RESOURCE_API_URL: url, AUTH_ISSUER: auth.issuer, DATABASE_URL: auth.database.url, LOG_LEVEL: 'info' }));
+  const responseErrors: string[] = [];
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const app = createResourceApi(config, auth.database.db, {
+    ...options,
+    logDestination,
+    onResponseValidationError: (error: Error, _body: unknown, req: Request) => {
+      responseErrors.push(`${req.method} ${req.originalUrl}: ${error.message}`);
+    },
+  });
+  http.on('request', app);
+  return {
+    url,
+    auth,
+    config,
+    responseErrors,
+    logs,
+    async close() {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+      await auth.close();
+    },
+  };
+}
+
+/** A user who connected a partner app: the tokens of one finished code flow. */
+export interface Connection {
+  accessToken: string;
+  idToken: string | undefined;
+  refreshToken: string | undefined;
+  clientConfig: client.Configuration;
+  registered: CreatedClient;
+}
+
+/**
+ * Runs the real code flow (login, consent with `accountIds` ticked, code exchange) for `user`
+ * with a new client, and returns the tokens.
+ */
+export async function connect(
+  api: TestApi,
+  user: Alice,
+  options: { scope?: string; accountIds?: string[] } = {},
+): Promise<Connection> {
+  const registered = await seedClient(api.auth);
+  const clientConfig = await discover(api.auth, registered);
+  const flow = await authorize(api.auth, clientConfig, user, {
+    ...(options.scope ? { scope: options.scope } : {}),
+    ...(options.accountIds ? { accountIds: options.accountIds } : {}),
+  });
+  const tokens = await exchange(clientConfig, flow);
+  return { accessToken: tokens.access_token, idToken: tokens.id_token, refreshToken: tokens.refresh_token, clientConfig, registered };
+}
+
+/** An answer of the API, body parsed when JSON. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  // Tests read fields of arbitrary JSON answers; `any` is confined to this test helper.
+  body: any;
+}
+
+/**
+ * Calls the API. `json` is sent as a JSON body; `rawBody` as it is (with `content-type` from
+ * `headers`, default application/json).
+ */
+export async function call(
+  api: TestApi,
+  method: string,
+  path: string,
+  options: { token?: string; scheme?: string; json?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `${options.scheme ?? 'Bearer'} ${options.token}`;
+  let body: string | Buffer | undefined;
+  if (options.json !== undefined) body = JSON.stringify(options.json);
+  if (options.rawBody !== undefined) body = options.rawBody;
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${api.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  return { status: response.status, headers: response.headers, body: /json/.test(type) && text ? JSON.parse(text) : text };
+}
