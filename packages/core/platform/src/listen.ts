@@ -25,8 +25,19 @@ function answerUnparsableRequest(error: Error & { code?: string }, socket: Duple
 }
 
 /**
+ * A whole request (headers and body) must arrive within this long, ms (Node's default is 300 s):
+ * bodies are at most 64 KiB, so a slower one is a slow-loris attempt or a broken client. It also
+ * bounds how long a request checked on arrival can wait before its route runs.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** The header section must arrive within this long, ms. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
  * Starts `server` listening on `port` (all interfaces). Requests Node's parser refuses get a
- * problem+json answer (431 or 400) rather than a bare status line.
+ * problem+json answer (431 or 400) rather than a bare status line; a request whose headers take
+ * longer than {@link HEADERS_TIMEOUT_MS}, or whose whole body longer than {@link REQUEST_TIMEOUT_MS},
+ * is answered 408 and closed by Node.
  *
  * @param what the service's name for the message, e.g. `authorization server`
  * @returns the server, once it listens
@@ -38,6 +49,8 @@ export function listenOn(server: Server, port: number, what: string): Promise<Se
       reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
     });
     server.on('clientError', answerUnparsableRequest);
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.listen(port, () => resolve(server));
   });
 }

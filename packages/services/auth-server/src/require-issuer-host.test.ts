@@ -29,9 +29,9 @@ afterAll(async () => {
   await Promise.all([direct, proxied].map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
-async function statusFor(server: Server, headers: Record<string, string>): Promise<number> {
+async function statusFor(server: Server, headers: Record<string, string>, path = '/'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/', headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path, headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -60,5 +60,14 @@ describe('requireIssuerHost', () => {
     expect(await statusFor(direct, { host: 'auth.bank.example', 'x-forwarded-host': 'evil.example' })).toBe(200);
     expect(await statusFor(proxied, { host: 'auth.bank.example', 'x-forwarded-host': 'evil.example' })).toBe(421);
     expect(await statusFor(proxied, { host: 'internal:8080', 'x-forwarded-host': 'auth.bank.example' })).toBe(200);
+  });
+
+  test.each([
+    ['another host', 'http://evil.example/.well-known/openid-configuration', 421],
+    ['another host over https', 'https://evil.example:8443/.well-known/openid-configuration', 421],
+    ['the issuer', 'https://auth.bank.example/.well-known/openid-configuration', 200],
+    ['the issuer host on another port', 'https://auth.bank.example:8443/x', 421],
+  ])('finding 8, review of the fix: an absolute-form request target for %s (%s) gets %s, whatever the Host header', async (_label, target, status) => {
+    expect(await statusFor(direct, { host: 'auth.bank.example' }, target)).toBe(status);
   });
 });

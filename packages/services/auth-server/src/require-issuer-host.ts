@@ -8,7 +8,8 @@ import { renderErrorPage } from './views/render.ts';
  * cache, elsewhere while `issuer` stays unchanged (RFC 8414 §3.3 requires the issuer to match).
  *
  * The host compared is Koa's `ctx.host`, the one oidc-provider uses: the Host header (HTTP/2
- * `:authority`), or, behind trusted proxies (`TRUST_PROXY_HOPS` > 0), the first X-Forwarded-Host.
+ * `:authority`), or, behind trusted proxies (`TRUST_PROXY_HOPS` > 0), the first X-Forwarded-Host;
+ * and the host of an absolute-form request target, which Koa prefers for `ctx.href`.
  * Both sides are normalised as URL hosts (lower case, default port dropped), nothing else is
  * accepted: no aliases, not even `127.0.0.1` for an issuer on `localhost`. An alias would need the
  * request rewritten to the issuer's host, and a browser that came by the alias would then keep
@@ -22,7 +23,7 @@ export function requireIssuerHost(issuer: string) {
   const issuerUrl = new URL(issuer);
   const expected = issuerUrl.host;
   return async function checkHost(ctx: Context, next: Next): Promise<void> {
-    if (normalisedHost(issuerUrl.protocol, ctx.host) !== expected) {
+    if (normalisedHost(issuerUrl.protocol, ctx.host) !== expected || !absoluteTargetMatches(ctx.originalUrl, expected)) {
       renderErrorPage(ctx, {
         title: 'Wrong host',
         message: `This server answers for ${expected} only: use ${issuerUrl.origin}.`,
@@ -33,6 +34,21 @@ export function requireIssuerHost(issuer: string) {
     }
     await next();
   };
+}
+
+/**
+ * False when the request line carries an absolute-form target (RFC 9112 §3.2.2, `GET
+ * http://evil.example/… HTTP/1.1`) for another host: Koa builds `ctx.href`, and so oidc-provider its
+ * discovery URLs, from such a target rather than from the Host header. Origin-form targets (`/…`)
+ * and `*` always match.
+ */
+function absoluteTargetMatches(target: string, expected: string): boolean {
+  if (target.startsWith('/') || target === '*') return true;
+  try {
+    return new URL(target).host === expected;
+  } catch {
+    return false;
+  }
 }
 
 /** `host` as a URL's host (`Auth.Example:443` over https is `auth.example`); undefined when it is not a host. */

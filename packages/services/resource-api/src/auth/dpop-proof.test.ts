@@ -14,7 +14,7 @@ async function setUp() {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = await exportJWK(publicKey);
   const raw = 'header.payload.signature';
-  const token = { raw, jkt: await calculateJwkThumbprint(jwk), clientId: 'client-1' } as AccessToken;
+  const token = { raw, jkt: await calculateJwkThumbprint(jwk), clientId: 'client-1', subject: 'user-1' } as AccessToken;
   const clock = { nowMs: START_MS };
   const verify = createDpopProofVerifier({ publicUrl: PUBLIC_URL, ageMaxSeconds: AGE_MAX_SECONDS, futureSkewSeconds: FUTURE_SKEW_SECONDS, now: () => clock.nowMs });
   const store = createMemoryDpopReplayStore(undefined, () => clock.nowMs);
@@ -22,8 +22,9 @@ async function setUp() {
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
     .setIssuedAt(iat)
     .sign(privateKey);
-  const use = async (proofJwt: string) => claimDpopProof(store, await verify({ method: 'GET', originalUrl: '/v1/accounts', proofs: [proofJwt] }, token));
-  return { clock, proof, use };
+  const check = (proofJwt: string) => verify({ method: 'GET', originalUrl: '/v1/accounts', proofs: [proofJwt] }, token);
+  const use = async (proofJwt: string) => claimDpopProof(store, await check(proofJwt));
+  return { clock, proof, use, check, store };
 }
 
 describe('DPoP proof age and replay', () => {
@@ -42,11 +43,25 @@ describe('DPoP proof age and replay', () => {
     await expect(use(once)).rejects.toThrow(/too old/);
   });
 
-  test('finding 1 (issue 10): a proof at most 5 s ahead of the server clock passes; 6 s or the review\'s 55 s ahead is refused', async () => {
+  test('finding 1 (security review, docs/security.md): a proof at most 5 s ahead of the server clock passes; 6 s or the review\'s 55 s ahead is refused', async () => {
     const { proof, use } = await setUp();
     const nowSeconds = START_MS / 1000;
     await expect(use(await proof(nowSeconds + 5, 'ahead-5'))).resolves.toBeUndefined();
     await expect(use(await proof(nowSeconds + 6, 'ahead-6'))).rejects.toThrow(/from the future/);
     await expect(use(await proof(nowSeconds + 55, 'ahead-55'))).rejects.toThrow(/from the future/);
+  });
+
+  test('finding 1, review of the fix: a request whose headers came while its proof was fresh but whose body came later cannot claim the proof again', async () => {
+    const { clock, proof, check, store } = await setUp();
+    const old = await proof(START_MS / 1000 - 50);
+    // Five requests with the same proof: each one's credentials are checked when its headers arrive…
+    const uses = [];
+    for (let index = 0; index < 5; index += 1) uses.push(await check(old));
+    // …and each claims the proof when its body has arrived: at once, then 13, 15, 17 and 19 s later.
+    await expect(claimDpopProof(store, uses[0]!)).resolves.toBeUndefined();
+    for (const [index, laterSeconds] of [[1, 13], [2, 15], [3, 17], [4, 19]] as const) {
+      clock.nowMs = START_MS + laterSeconds * 1000;
+      await expect(claimDpopProof(store, uses[index]!)).rejects.toThrow(/too old/);
+    }
   });
 });

@@ -83,18 +83,25 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
     }
     // Remembered for as long as the proof could pass the iat check: until iat + age, plus the
     // second that flooring the clock to whole seconds adds.
-    return { jkt: thumbprint, jti: payload.jti, clientId: token.clientId, rememberUntilMs: (payload.iat + options.ageMaxSeconds + 1) * 1000 };
+    return {
+      jkt: thumbprint, jti: payload.jti, clientId: token.clientId, subject: token.subject,
+      rememberUntilMs: (payload.iat + options.ageMaxSeconds + 1) * 1000,
+    };
   };
 }
 
-/** How long a client whose key or client share is full is asked to wait, seconds. */
-const QUOTA_RETRY_AFTER_SECONDS = 10;
+/**
+ * How long a key, user or client whose share is full is asked to wait, seconds: a share frees as
+ * its proofs age out, each at most this long after it was claimed (proof age 60 s, plus a second).
+ */
+const QUOTA_RETRY_AFTER_SECONDS = 61;
 
 /**
  * Remembers a verified proof's use (RFC 9449 §11.1), refusing a replay.
  *
- * @throws {ApiProblem} 401 `invalid_dpop_proof` when the proof was already used; 429 `rate_limited`
- *   with `Retry-After` when the proof's key or client holds its share of remembered proofs; 503
+ * @throws {ApiProblem} 401 `invalid_dpop_proof` when the proof was already used, or has grown too
+ *   old since its request began; 429 `rate_limited` with `Retry-After` when the proof's key, user
+ *   or client holds its share of remembered proofs; 503
  *   `temporarily_unavailable` when the store is full
  */
 export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse): Promise<void> {
@@ -103,18 +110,25 @@ export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse):
       return;
     case 'replayed':
       throw unauthorized('DPoP', 'the DPoP proof was already used', 'invalid_dpop_proof');
+    case 'expired':
+      throw unauthorized('DPoP', 'the DPoP proof is too old', 'invalid_dpop_proof');
     case 'key_quota':
+    case 'subject_quota':
     case 'client_quota':
-      throw new ApiProblem(429, 'rate_limited', 'too many DPoP proofs from this client in the last minute; try again shortly',
+      throw new ApiProblem(429, 'rate_limited', 'too many DPoP proofs with this key, for this user or from this client in the last minute; try again later',
         { 'Retry-After': String(QUOTA_RETRY_AFTER_SECONDS) });
     case 'full':
       throw new ApiProblem(503, 'temporarily_unavailable', 'too many DPoP proofs at once; try again shortly', { 'Retry-After': '1' });
   }
 }
 
+/** `publicUrl` with the request's path (from an origin-form or absolute-form target), normalised like `htu`. */
 function expectedHtu(publicUrl: string, originalUrl: string): string {
-  const path = originalUrl.split('?')[0] ?? '/';
-  return normalizeUrl(`${publicUrl}${path}`);
+  try {
+    return normalizeUrl(`${publicUrl}${new URL(originalUrl, publicUrl).pathname}`);
+  } catch {
+    return '';
+  }
 }
 
 /** Scheme and host lower-cased, default port dropped, query and fragment removed (RFC 9449 §4.3 point 9). */

@@ -6,18 +6,26 @@ export interface DpopProofUse {
   jkt: string;
   /** The proof's `jti`. */
   jti: string;
-  /** The client the access token was issued to: quotas are counted per key and per client. */
+  /** The client the access token was issued to: quotas are counted per key, per subject of the client and per client. */
   clientId: string;
-  /** Remember the use until then, ms since the epoch: as long as the proof's `iat` would still pass. */
+  /** The token's `sub` (a user, or the client itself for client credentials). */
+  subject: string;
+  /**
+   * Remember the use until then, ms since the epoch: as long as the proof's `iat` would still pass.
+   * A claim at or after it is refused (`expired`): a request whose headers arrived in time but whose
+   * body took longer could otherwise claim a proof whose first use has already been forgotten.
+   */
   rememberUntilMs: number;
 }
 
 /**
  * What a claim answered: `claimed` (first use, now remembered), `replayed` (already used),
- * `key_quota` / `client_quota` (this key or client already holds its share of remembered proofs:
- * refused, nothing remembered), `full` (the store holds its total: refused, nothing remembered).
+ * `expired` (claimed at or after `rememberUntilMs`: the proof is too old by now, whatever it was
+ * when its request began), `key_quota` / `subject_quota` / `client_quota` (this key, this user of
+ * the client, or the client already holds its share of remembered proofs: refused, nothing
+ * remembered), `full` (the store holds its total: refused, nothing remembered).
  */
-export type DpopClaimOutcome = 'claimed' | 'replayed' | 'key_quota' | 'client_quota' | 'full';
+export type DpopClaimOutcome = 'claimed' | 'replayed' | 'expired' | 'key_quota' | 'subject_quota' | 'client_quota' | 'full';
 
 /**
  * Where proof uses are remembered. Every implementation must decide atomically: two claims of one
@@ -32,13 +40,18 @@ export interface DpopReplayStore {
 export interface DpopReplayLimits {
   /** Per key thumbprint (default 10,000: about 160 requests/s with one key, for a minute). */
   perKeyMax: number;
-  /** Per client, all its keys together (default 20,000). */
+  /**
+   * Per subject of a client, all its keys together (default 10,000): one user of a public app,
+   * whose tokens all carry the app's `client_id`, cannot take the app's share from its other users.
+   */
+  perSubjectMax: number;
+  /** Per client, all its users and keys together (default 50,000). */
   perClientMax: number;
-  /** In all (default 200,000, about 30 MB). */
+  /** In all (default 300,000, about 50 MB: six clients at their full share). */
   totalMax: number;
 }
 
-export const DPOP_REPLAY_LIMITS: DpopReplayLimits = { perKeyMax: 10_000, perClientMax: 20_000, totalMax: 200_000 };
+export const DPOP_REPLAY_LIMITS: DpopReplayLimits = { perKeyMax: 10_000, perSubjectMax: 10_000, perClientMax: 50_000, totalMax: 300_000 };
 
 /** What a remembered use costs to find again: a 128-bit digest of key and `jti` (a `jti` may be 256 characters). */
 function digestOf(use: DpopProofUse): string {
@@ -48,15 +61,22 @@ function digestOf(use: DpopProofUse): string {
 interface Remembered {
   digest: string;
   jkt: string;
+  subject: string;
   clientId: string;
+}
+
+/** The subject's counter name: client and subject together (JSON keeps the two apart). */
+function subjectOf(use: DpopProofUse): string {
+  return JSON.stringify([use.clientId, use.subject]);
 }
 
 /**
  * A {@link DpopReplayStore} in this process's memory. Uses are kept in buckets by the second they
  * expire in, so expiry drops whole buckets as the clock passes them: no scan of the store, whatever
- * its size. Counts per key and per client bound what one partner can take: a flood of fresh proofs
- * with one key (or many keys of one client) fills that key's (client's) share and is refused with
- * `key_quota` (`client_quota`), while other clients' proofs are still accepted.
+ * its size. Counts per key, per subject of a client and per client bound what one party can take:
+ * a flood of fresh proofs with one key (or many keys of one user, or many users of one client)
+ * fills that key's (user's, client's) share and is refused with `key_quota` (`subject_quota`,
+ * `client_quota`), while other users' and clients' proofs are still accepted.
  *
  * @param now clock in ms (tests move it)
  */
@@ -64,6 +84,7 @@ export function createMemoryDpopReplayStore(limits: DpopReplayLimits = DPOP_REPL
   const expiresAtSecond = new Map<string, number>();
   const buckets = new Map<number, Remembered[]>();
   const perKey = new Map<string, number>();
+  const perSubject = new Map<string, number>();
   const perClient = new Map<string, number>();
   /** Every bucket of an earlier second has been dropped. */
   let droppedBefore = Math.floor(now() / 1000);
@@ -77,6 +98,7 @@ export function createMemoryDpopReplayStore(limits: DpopReplayLimits = DPOP_REPL
     for (const entry of buckets.get(second) ?? []) {
       expiresAtSecond.delete(entry.digest);
       decrement(perKey, entry.jkt);
+      decrement(perSubject, entry.subject);
       decrement(perClient, entry.clientId);
     }
     buckets.delete(second);
@@ -93,21 +115,30 @@ export function createMemoryDpopReplayStore(limits: DpopReplayLimits = DPOP_REPL
 
   return {
     async claim(use) {
-      const nowSecond = Math.floor(now() / 1000);
+      const nowMs = now();
+      // A use is remembered until rememberUntilMs; claimed any later, an earlier claim of the same
+      // proof may already be forgotten, so it is refused rather than claimed again.
+      if (nowMs >= use.rememberUntilMs) return 'expired';
+      const nowSecond = Math.floor(nowMs / 1000);
       dropExpired(nowSecond);
       const digest = digestOf(use);
       if (expiresAtSecond.has(digest)) return 'replayed';
+      const subject = subjectOf(use);
       if ((perKey.get(use.jkt) ?? 0) >= limits.perKeyMax) return 'key_quota';
+      if ((perSubject.get(subject) ?? 0) >= limits.perSubjectMax) return 'subject_quota';
       if ((perClient.get(use.clientId) ?? 0) >= limits.perClientMax) return 'client_quota';
       if (expiresAtSecond.size >= limits.totalMax) return 'full';
-      // Kept through the second in which rememberUntilMs falls, and at least past the current second.
-      const second = Math.max(Math.ceil(use.rememberUntilMs / 1000), nowSecond + 1);
+      // Kept through the second in which rememberUntilMs falls: dropped once the clock reaches
+      // ceil(rememberUntilMs / 1000) s, which is never before rememberUntilMs.
+      const second = Math.ceil(use.rememberUntilMs / 1000);
       expiresAtSecond.set(digest, second);
+      const entry = { digest, jkt: use.jkt, subject, clientId: use.clientId };
       const bucket = buckets.get(second);
-      if (bucket) bucket.push({ digest, jkt: use.jkt, clientId: use.clientId });
-      else buckets.set(second, [{ digest, jkt: use.jkt, clientId: use.clientId }]);
-      perKey.set(use.jkt, (perKey.get(use.jkt) ?? 0) + 1);
-      perClient.set(use.clientId, (perClient.get(use.clientId) ?? 0) + 1);
+      if (bucket) bucket.push(entry);
+      else buckets.set(second, [entry]);
+      for (const [counts, name] of [[perKey, use.jkt], [perSubject, subject], [perClient, use.clientId]] as const) {
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
       return 'claimed';
     },
   };

@@ -89,3 +89,18 @@ test('a 5xx answer reveals nothing internal', async () => {
     await api.auth.database.db.raw('ALTER FUNCTION auth.access_token_is_active_hidden(text) RENAME TO access_token_is_active');
   }
 });
+
+test('security review (docs/security.md): an absolute-form request target without a token is 401 first, as an origin-form one is', async () => {
+  const { request } = await import('node:http');
+  const url = new URL(api.url);
+  const target = `${api.url}/v1/accounts/${alice.accounts[0]!.id}/transactions?limit=0x10`;
+  const status = await new Promise<number>((resolve, reject) => {
+    const outgoing = request({ host: url.hostname, port: url.port, method: 'GET', path: target }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+  expect(status).toBe(401);
+});

@@ -113,11 +113,11 @@ describe('DPoP-bound access tokens (RFC 9449)', () => {
     expectProofRefused(await withProof(await proof('GET', `${api.url}/v1/accounts`, {}, other)), /not the key/);
   });
 
-  test('finding 1 (issue 10): refuse a proof 55 s ahead of the server clock (at most 5 s are allowed)', async () => {
+  test('finding 1 (security review, docs/security.md): refuse a proof 55 s ahead of the server clock (at most 5 s are allowed)', async () => {
     expectProofRefused(await withProof(await proof('GET', `${api.url}/v1/accounts`, { iat: Math.floor(Date.now() / 1000) + 55 })), /from the future/);
   });
 
-  test('finding 1 (issue 10): a proof whose request is refused as malformed (limit=0) is not remembered, so it still serves a valid request', async () => {
+  test('finding 1 (security review, docs/security.md): a proof whose request is refused as malformed (limit=0) is not remembered, so it still serves a valid request', async () => {
     const path = `/v1/accounts/${alice.accounts[0]!.id}/transactions`;
     const once = await proof('GET', `${api.url}${path}`);
     const refused = await withProof(once, `${path}?limit=0`);
@@ -145,14 +145,14 @@ describe('DPoP-bound access tokens (RFC 9449)', () => {
   });
 });
 
-describe('finding 1 (issue 10): one client cannot switch DPoP off for others', () => {
+describe('finding 1 (security review, docs/security.md): one client cannot switch DPoP off for others', () => {
   let small: TestApi;
   afterAll(async () => {
     await small?.close();
   });
 
   test('a flood of fresh proofs with one key fills only that key\'s share (429); another user\'s DPoP call is still served', async () => {
-    small = await startTestApi(undefined, { dpopReplayStore: createMemoryDpopReplayStore({ perKeyMax: 20, perClientMax: 30, totalMax: 100 }) });
+    small = await startTestApi(undefined, { dpopReplayStore: createMemoryDpopReplayStore({ perKeyMax: 20, perSubjectMax: 25, perClientMax: 30, totalMax: 100 }) });
     const floodUser = await seedUser(small.auth);
     const otherUser = await seedUser(small.auth, 'bob', 'builder-password');
     const bound = async (user: Alice) => {
@@ -172,7 +172,7 @@ describe('finding 1 (issue 10): one client cannot switch DPoP off for others', (
       const response = await client.fetchProtectedResource(flooder.config, flooder.token, url, 'GET', undefined, undefined, { DPoP: flooder.handle });
       statuses.push(response.status);
       if (response.status === 429) {
-        expect(response.headers.get('retry-after')).toBe('10');
+        expect(response.headers.get('retry-after')).toBe('61');
         expect(((await response.json()) as { code: string }).code).toBe('rate_limited');
       } else {
         await response.arrayBuffer();
