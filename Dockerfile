@@ -13,7 +13,7 @@ WORKDIR /app
 COPY --from=build /app /app
 USER node
 ENV NODE_ENV=production
-# Heap limits measured by `pnpm bench` (README, Performance): peak RSS about 230 MB (authorization server) and
+# Heap limits measured by `pnpm bench` (docs/performance.md): peak RSS about 230 MB (authorization server) and
 # 185 MB (resource API) under load instead of 420 MB each, at 1-30% lower rates (more garbage collection).
 # Remove this line where memory is plentiful and throughput matters more.
 ENV NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=160"

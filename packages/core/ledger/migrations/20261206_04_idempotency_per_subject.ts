@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 
 /**
- * Idempotency keys scoped to (client, subject) instead of (client) alone (security review, issue 10
- * finding 4): two users of one partner app no longer share a key space, so Bob's transfer is never
+ * Idempotency keys scoped to (client, subject) instead of (client) alone (security review, finding 4,
+ * docs/security.md): two users of one partner app no longer share a key space, so Bob's transfer is never
  * refused with `idempotency_key_reused` because Alice used the same key, and learns nothing of her keys.
  *
  * `ledger.idempotency_records` gains `subject` (the OAuth `sub` the client acted for; a
@@ -45,7 +45,7 @@ export async function down(knex: Knex): Promise<void> {
  * `p_subject` after `p_client_id`, locks and looks up the key per (client, subject, key), and still
  * honours a record of the empty subject (written before the scope changed) until it expires.
  */
-function postTransferFunction(options: { scopedBySubject: boolean }): string {
+export function postTransferFunction(options: { scopedBySubject: boolean }): string {
   const scoped = options.scopedBySubject;
   const subjectParameter = scoped ? 'p_subject text, ' : '';
   // Client ids, subjects and keys hold no control characters (checked by the caller), so a newline separates them.

@@ -9,11 +9,16 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /** Idempotency keys: 1 to 255 visible ASCII characters (no spaces). */
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
+/** True when `key` is a well-formed idempotency key: 1 to 255 visible ASCII characters, no spaces. */
+export function isIdempotencyKey(key: unknown): key is string {
+  return typeof key === 'string' && KEY_SHAPE.test(key);
+}
+
 /**
  * @throws {LedgerError} `invalid_request` when the key is not 1 to 255 visible ASCII characters
  */
 export function checkIdempotencyKey(key: unknown): string {
-  if (typeof key !== 'string' || !KEY_SHAPE.test(key)) {
+  if (!isIdempotencyKey(key)) {
     throw new LedgerError('invalid_request', 'idempotency key must be 1 to 255 visible ASCII characters');
   }
   return key;

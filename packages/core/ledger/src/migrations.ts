@@ -5,15 +5,20 @@ import * as ledgerCore from '../migrations/20261129_01_ledger_core.ts';
 import * as transferFunctions from '../migrations/20261130_02_transfer_functions.ts';
 import * as balanceCheckOnce from '../migrations/20261130_03_balance_check_once.ts';
 import * as idempotencyPerSubject from '../migrations/20261206_04_idempotency_per_subject.ts';
+import * as retireInFlightClaims from '../migrations/20261206_05_retire_in_flight_claims.ts';
 
-/** The ledger's schema and migrations, in order. Append new ones; never edit a shipped one. */
-const LEDGER_SCHEMA: SchemaMigrations = {
+/**
+ * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
+ * regenerate `schema.sql` (`pnpm schema:snapshot`). Exported for the package's own migration tests.
+ */
+export const LEDGER_SCHEMA: SchemaMigrations = {
   schemaName: 'ledger',
   migrations: [
     { name: '20261129_01_ledger_core', migration: ledgerCore },
     { name: '20261130_02_transfer_functions', migration: transferFunctions },
     { name: '20261130_03_balance_check_once', migration: balanceCheckOnce },
     { name: '20261206_04_idempotency_per_subject', migration: idempotencyPerSubject },
+    { name: '20261206_05_retire_in_flight_claims', migration: retireInFlightClaims },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

@@ -8,7 +8,7 @@ function settingsOf(db: Knex): { connection: Record<string, unknown>; acquireCon
   return { connection: config.connection, acquireConnectionTimeout: config.acquireConnectionTimeout };
 }
 
-describe('createDatabase bounds every wait (issue 6: a frozen database made requests hang)', () => {
+describe('createDatabase bounds every wait (fault tests, docs/testing.md: a frozen database made requests hang)', () => {
   test('defaults: 10 s for a pooled connection, 5 s to connect, 15 s per statement on the server, 20 s per query on the client', async () => {
     const db = createDatabase({ url: 'postgres://nobody@127.0.0.1:1/nothing' });
     try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource } from '@payapi/platform';
+import { ConfigError, readLogLevel, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
 export interface AuthServerConfig {
@@ -17,6 +17,8 @@ export interface AuthServerConfig {
   cookieKeys: string[];
   /** `AUTH_KEY_ENCRYPTION_SECRET`: encrypts the signing keys' private parts at rest. */
   keyEncryptionSecret: string;
+  /** `LOG_LEVEL`: pino level (default `info`), read by `readLogLevel` as in every service. */
+  logLevel: LogLevel;
   /** `NODE_ENV=production`: no demo defaults. */
   production: boolean;
   database: DatabaseSource;
@@ -26,7 +28,7 @@ export interface AuthServerConfig {
    * right, so a client cannot choose it by sending its own header.
    */
   trustProxyHops: number;
-  /** Access token lifetime, seconds (RFC 9068 tokens; the contract caps it at 300). */
+  /** Access token lifetime, seconds (RFC 9068 tokens; 300 s, docs/authorization-server.md, "Access tokens"). */
   accessTokenTtlSeconds: number;
   /** Warnings about demo defaults in use, to print at start. */
   warnings: string[];
@@ -39,7 +41,7 @@ const SECRET_LENGTH_MIN = 32;
 /**
  * Reads the environment into an {@link AuthServerConfig}.
  *
- * @throws {ConfigError} naming the variable: malformed URLs; with `NODE_ENV=production`, a missing
+ * @throws {ConfigError} naming the variable: malformed URLs, an unknown `LOG_LEVEL`; with `NODE_ENV=production`, a missing
  *   `DATABASE_URL`, `AUTH_COOKIE_KEYS` or `AUTH_KEY_ENCRYPTION_SECRET`, secrets shorter than 32
  *   characters, or an `http:` issuer other than localhost
  */
@@ -79,6 +81,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
     resourceApiUrl,
     cookieKeys,
     keyEncryptionSecret,
+    logLevel: readLogLevel(env.LOG_LEVEL),
     production,
     database: resolveDatabaseUrl(env),
     trustProxyHops,

@@ -4,7 +4,7 @@
  * Test support is `@payapi/auth-server/testing`.
  */
 export { createAuthServer } from './server.ts';
-export type { AuthServer } from './server.ts';
+export type { AuthServer, AuthServerOptions } from './server.ts';
 export { loadAuthServerConfig } from './config.ts';
 export type { AuthServerConfig } from './config.ts';
 export { migrateAuth, rollbackAuth } from './migrations.ts';

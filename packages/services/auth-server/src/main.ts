@@ -4,7 +4,7 @@
  * mode with the embedded database is `pnpm start` at the root).
  */
 import { createServer } from 'node:http';
-import { ConfigError, createDatabase, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
+import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { loadAuthServerConfig } from './config.ts';
 import { migrateAuth } from './migrations.ts';
 import { createAuthServer } from './server.ts';
@@ -12,16 +12,17 @@ import { createAuthServer } from './server.ts';
 async function main(): Promise<void> {
   const config = loadAuthServerConfig(process.env);
   if (config.database.kind !== 'url') throw new ConfigError('DATABASE_URL', 'is required to run the authorization server on its own (or use `pnpm start`)');
-  for (const warning of config.warnings) console.warn(`auth-server: ${warning}`);
+  const logger = createLogger('auth-server', config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   const db = createDatabase({ url: config.database.url, applicationName: 'payapi-auth' });
   try {
     await migrateAuth(db);
   } catch (error) {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
   }
-  const server = await createAuthServer(config, db);
+  const server = await createAuthServer(config, db, { logger });
   const http = await listenOn(createServer(server.handler), config.port, 'authorization server');
-  console.log(`auth-server: ${config.issuer} (listening on ${config.port})`);
+  logger.info({ url: config.issuer, port: config.port }, 'listening');
   stopOnSignal(async () => {
     await server.close();
     await new Promise((resolve) => http.close(resolve));
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   });
 }
 
+// A service that cannot start says why in one plain line on stderr: the logger may not exist yet,
+// or LOG_LEVEL itself may be what is wrong.
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error instanceof Error ? error.message : error);
   process.exit(1);

@@ -14,7 +14,7 @@ import { getUserBySub } from './users/index.ts';
 import { THIRD_PARTY_POLICY, checkThirdPartyRedirectUris } from './clients/registration-policy.ts';
 import { renderErrorPage } from './views/render.ts';
 
-/** Lifetimes, seconds. Access tokens 300 s (contract); consent (the grant) 90 days, as PSD2 reconfirmation. */
+/** Lifetimes, seconds. Access tokens 300 s (docs/authorization-server.md); consent (the grant) 90 days, as PSD2 reconfirmation. */
 export const TTL_SECONDS = {
   AccessToken: 300,
   ClientCredentials: 300,

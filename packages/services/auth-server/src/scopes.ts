@@ -1,4 +1,4 @@
-/** Scopes of the resource API (contract: "Scopes"), granted per resource indicator (RFC 8707). */
+/** Scopes of the resource API (docs/resource-api.md), granted per resource indicator (RFC 8707). */
 export const RESOURCE_SCOPES = ['accounts:read', 'transactions:read', 'transfers:write'] as const;
 
 /** OpenID Connect scopes. */

@@ -1,30 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Router from '@koa/router';
+import { createLogger } from '@payapi/platform';
 import type { Knex } from 'knex';
-import helmet from 'koa-helmet';
 import type Provider from 'oidc-provider';
-import { accountRoutes } from './account/routes.ts';
-import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
+import type { DestinationStream, Logger } from 'pino';
+import { startClientCache } from './adapter/index.ts';
 import type { AuthServerConfig } from './config.ts';
-import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
 import { deriveSealingKey } from './keys/seal.ts';
 import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
-import { startClientCache } from './adapter/index.ts';
-import { createProvider } from './provider.ts';
 import { purgeExpiredAuthRows } from './maintenance.ts';
-import { rejectUnstorableParams } from './reject-unstorable-params.ts';
-import { requireIssuerHost } from './require-issuer-host.ts';
-import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
+import { useMiddlewareStack } from './middleware-stack.ts';
+import type { StackParts } from './middleware-stack.ts';
+import { logProviderEvents } from './observability/provider-events.ts';
+import { createProvider } from './provider.ts';
 import { createLoginThrottle } from './users/index.ts';
 
 /** How often a running server looks for keys rotated by another process (`pnpm cli keys:rotate`), ms. */
 const KEY_RELOAD_INTERVAL_MS = 30_000;
 /** How often expired rows are purged, ms. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
-
-const STYLESHEET = readFileSync(join(import.meta.dirname, 'views', 'style.css'), 'utf8');
 
 /** A running authorization server's request handler and controls. Not listening: pass `handler` to `http.createServer`. */
 export interface AuthServer {
@@ -37,102 +30,117 @@ export interface AuthServer {
   close(): Promise<void>;
 }
 
+/** Options for tests and embedding; a server started on its own needs none. */
+export interface AuthServerOptions {
+  /** The service's logger (default: `createLogger('auth-server', config.logLevel, logDestination)`). */
+  logger?: Logger;
+  /** Where log lines go when no `logger` is given (default stdout). */
+  logDestination?: DestinationStream;
+}
+
 /**
- * Creates the authorization server (ARCHITECTURE.md: `createAuthServer(config)`): oidc-provider
- * with the interaction pages, the connected-apps pages and JWT introspection/revocation, behind
- * security headers (CSP without inline script, `frame-ancestors 'none'`, `X-Frame-Options: DENY`)
- * and a check that the request is for the issuer's host (421 otherwise, in every mode).
+ * Creates the authorization server (docs/authorization-server.md): oidc-provider with the
+ * interaction pages, the connected-apps pages and JWT introspection/revocation behind our
+ * middleware (see `useMiddlewareStack`), logging through the shared logger of `@payapi/platform`.
  * Signing keys come from the database (the first one is created on first start); a rotation by
  * another process is picked up within 30 s by building a new provider, which is safe because the
  * provider keeps all of its state in the database.
  *
- * @throws {Error} when the signing keys cannot be unsealed with the configured secret
+ * @param config see `loadAuthServerConfig`
+ * @param db knex on PostgreSQL with schemas `auth` and `ledger` migrated; the caller destroys it
+ * @returns the server, not listening
+ * @throws {Error} when the signing keys cannot be unsealed with the configured secret, or the
+ *   database cannot be reached
  */
-export async function createAuthServer(config: AuthServerConfig, db: Knex): Promise<AuthServer> {
+export async function createAuthServer(config: AuthServerConfig, db: Knex, options: AuthServerOptions = {}): Promise<AuthServer> {
+  const logger = options.logger ?? createLogger('auth-server', config.logLevel, options.logDestination);
   const sealingKey = deriveSealingKey(config.keyEncryptionSecret);
   const throttle = createLoginThrottle(db);
   const clientCache = await startClientCache(db);
-  let version: string;
-  let current: Awaited<ReturnType<typeof build>>;
+  let providers: RebuiltProvider;
   try {
-    version = await signingKeysVersion(db);
-    current = await build();
+    providers = await startProviderRebuilds({ config, db, logger, clientCache, throttle }, sealingKey);
   } catch (error) {
     // Wrong key encryption secret, database gone…: leave no listening connection behind.
     await clientCache.close();
     throw error;
   }
+  const stopTimers = startMaintenanceTimers(db, logger, providers.reload);
+  return {
+    handler: (req, res) => providers.current().handler(req, res),
+    provider: () => providers.current().provider,
+    reloadKeys: providers.reload,
+    close: async () => {
+      stopTimers();
+      await clientCache.close();
+    },
+  };
+}
 
-  async function build(): Promise<{ provider: Provider; handler: AuthServer['handler'] }> {
-    const keys = await loadSigningKeys(db, sealingKey);
-    version = await signingKeysVersion(db);
-    const provider = createProvider(config, db, keys, clientCache);
-    provider.proxy = config.trustProxyHops > 0;
-    provider.maxIpsCount = config.trustProxyHops;
-    provider.on('server_error', (ctx: { oidc?: { route?: string } }, error: Error) => {
-      process.stderr.write(`auth-server: server_error on ${ctx.oidc?.route ?? 'unknown route'}: ${error.name}: ${error.message}\n`);
-    });
-    provider.use(helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          // No inline script of ours. oidc-provider adds the hash of its own auto-submit script
-          // (form_post responses, logout) to script-src when the directive is present.
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          baseUri: ["'none'"],
-          frameAncestors: ["'none'"],
-          // No form-action: browsers apply it to the redirect back to the partner after a form post.
-        },
-      },
-      frameguard: { action: 'deny' },
-      strictTransportSecurity: config.production,
-      crossOriginResourcePolicy: false,
-    }));
-    // Every mode: discovery must never follow a forged Host (see require-issuer-host.ts).
-    provider.use(requireIssuerHost(config.issuer));
-    const publicJwks = { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) };
-    provider.use(rejectUnstorableParams);
-    provider.use(jwtTokenEndpoints(provider, db, publicJwks, clientCache));
-    provider.use(keepInitialAccessTokenOnRefusal(db));
-    provider.use(expiredInteractionPage);
-    const assets = new Router();
-    assets.get('/assets/style.css', (ctx) => {
-      ctx.type = 'text/css; charset=utf-8';
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.body = STYLESHEET;
-    });
-    provider.use(assets.routes());
-    provider.use(interactionRoutes(provider, db, throttle).routes());
-    provider.use(accountRoutes(provider, db, throttle, config).routes());
-    return { provider, handler: provider.callback() };
-  }
+/** A provider ready to serve, and the version of the signing keys it was built with. */
+interface BuiltProvider {
+  provider: Provider;
+  handler: AuthServer['handler'];
+  keysVersion: string;
+}
 
-  async function reloadKeys(): Promise<boolean> {
-    if ((await signingKeysVersion(db)) === version) return false;
-    current = await build();
-    return true;
-  }
+/** The provider serving now; `reload` replaces it when the signing keys changed. */
+interface RebuiltProvider {
+  current(): BuiltProvider;
+  /** Builds a new provider when the keys' version differs from the current one's; true when it did. */
+  reload(): Promise<boolean>;
+}
 
+/**
+ * Builds the first provider and returns the means to rebuild it on a key rotation. oidc-provider
+ * takes its signing keys at construction only, so a new key set means a new provider; requests
+ * already running finish on the old one.
+ *
+ * @throws {Error} from the first build: keys that cannot be unsealed, the database unreachable
+ */
+async function startProviderRebuilds(parts: StackParts, sealingKey: Buffer): Promise<RebuiltProvider> {
+  let current = await buildProvider(parts, sealingKey);
+  return {
+    current: () => current,
+    async reload() {
+      if ((await signingKeysVersion(parts.db)) === current.keysVersion) return false;
+      current = await buildProvider(parts, sealingKey);
+      return true;
+    },
+  };
+}
+
+/** One provider on the current signing keys: proxy settings, error events to the logger, our middleware. */
+async function buildProvider(parts: StackParts, sealingKey: Buffer): Promise<BuiltProvider> {
+  const keys = await loadSigningKeys(parts.db, sealingKey);
+  const keysVersion = await signingKeysVersion(parts.db);
+  const provider = createProvider(parts.config, parts.db, keys, parts.clientCache);
+  provider.proxy = parts.config.trustProxyHops > 0;
+  provider.maxIpsCount = parts.config.trustProxyHops;
+  // Before `callback()`: Koa installs its own stderr error printer when nobody listens by then.
+  logProviderEvents(provider, parts.logger);
+  useMiddlewareStack(provider, parts, { keys: keys.map(({ d: _d, ...publicKey }) => publicKey) });
+  return { provider, handler: provider.callback(), keysVersion };
+}
+
+/**
+ * Starts the two background jobs: the signing-key check every 30 s (a rotation by another
+ * process) and the purge of expired rows every 10 minutes. Both timers are unref'd (they never
+ * keep the process alive); a failed run is logged and the next one tries again.
+ *
+ * @returns stops both
+ */
+function startMaintenanceTimers(db: Knex, logger: Logger, reloadKeys: () => Promise<boolean>): () => void {
   const watcher = setInterval(() => {
-    reloadKeys().catch((error: unknown) => process.stderr.write(`auth-server: key reload failed: ${String(error)}\n`));
+    reloadKeys().catch((error: unknown) => logger.error({ err: error }, 'signing key reload failed'));
   }, KEY_RELOAD_INTERVAL_MS);
   watcher.unref();
   const purger = setInterval(() => {
-    purgeExpiredAuthRows(db).catch((error: unknown) => process.stderr.write(`auth-server: purge failed: ${String(error)}\n`));
+    purgeExpiredAuthRows(db).catch((error: unknown) => logger.error({ err: error }, 'purge of expired rows failed'));
   }, PURGE_INTERVAL_MS);
   purger.unref();
-
-  return {
-    handler: (req, res) => current.handler(req, res),
-    provider: () => current.provider,
-    reloadKeys,
-    close: async () => {
-      clearInterval(watcher);
-      clearInterval(purger);
-      await clientCache.close();
-    },
+  return () => {
+    clearInterval(watcher);
+    clearInterval(purger);
   };
 }

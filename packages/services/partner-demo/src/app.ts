@@ -18,21 +18,30 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import * as client from 'openid-client';
+import type { DestinationStream, Logger } from 'pino';
 import { BankApiError, createBankApi } from './bank-api.ts';
 import type { BankApi } from './bank-api.ts';
 import type { PartnerDemoConfig } from './config.ts';
+import { createLogger, requestLogger } from './logger.ts';
 import { createOAuthClient } from './oauth.ts';
 import type { OAuthClient } from './oauth.ts';
 import { SessionStore, readCookie, signSessionId, verifySessionCookie } from './sessions.ts';
 import type { Session, SessionTokens } from './sessions.ts';
 
 const COOKIE_NAME = 'partner_demo_session';
-/** Idempotency-Key (CONTRACT.md): 1..255 visible ASCII characters. */
-const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+/**
+ * The form's idempotency key is a UUID this app rendered into it (`randomUUID`): anything else in
+ * the field (a tampered form) is replaced by a fresh one rather than sent to the bank.
+ */
+const RENDERED_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface PartnerDemoOptions {
   /** The session store (default: a new one); tests pass their own to look at the tokens. */
   sessions?: SessionStore;
+  /** The app's logger (default: a new one at `config.logLevel`, writing to `logDestination`). */
+  logger?: Logger;
+  /** Where log lines go when no `logger` is given (default stdout). */
+  logDestination?: DestinationStream;
 }
 
 /** The connection ended at the bank (revoked, expired refresh token): connect again. */
@@ -41,6 +50,7 @@ class ConnectionEndedError extends Error {}
 /** The partner demo as an Express app, not yet listening. */
 export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDemoOptions = {}): express.Express {
   const sessions = options.sessions ?? new SessionStore();
+  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const oauth = createOAuthClient(config);
   const bank = createBankApi(config.resourceApiUrl);
   const eta = new Eta({ views: join(import.meta.dirname, 'views'), autoEscape: true, cache: true });
@@ -63,6 +73,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogger(logger));
   app.use(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -150,7 +161,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
         amount: field('amount'),
         currency: field('currency').toUpperCase(),
         ...(description ? { description } : {}),
-      }, IDEMPOTENCY_KEY_SHAPE.test(key) ? key : randomUUID()));
+      }, RENDERED_KEY.test(key) ? key : randomUUID()));
       session.flash = { kind: 'created', transfer };
     } catch (error) {
       if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
@@ -168,7 +179,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     try {
       if (tokens) await oauth.revoke(tokens);
     } catch (error) {
-      console.error('partner-demo: revocation failed:', error instanceof Error ? error.message : error);
+      req.log.warn({ err: error }, 'revocation failed');
       message = `Disconnected here, but the bank could not be told: revoke Partner Demo at ${config.issuer}/account/apps.`;
     }
     session.flash = { kind: 'notice', message };
@@ -178,8 +189,8 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
   app.use((_req, res) => {
     render(res, 'message', { title: 'Not found', message: 'There is no such page.' }, 404);
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    console.error('partner-demo:', error instanceof Error ? error.message : error);
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    req.log.error({ err: error }, 'unexpected error while answering');
     render(res, 'message', { title: 'Something went wrong', message: 'The bank could not be reached or answered unexpectedly. Try again.' }, 502);
   });
 

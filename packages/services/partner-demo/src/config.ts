@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { LevelWithSilent } from 'pino';
+import { LOG_LEVELS } from './logger.ts';
 
 /** The partner demo's configuration, read and checked once at start. */
 export interface PartnerDemoConfig {
@@ -16,6 +18,8 @@ export interface PartnerDemoConfig {
   clientSecret: string;
   /** `PARTNER_DEMO_SESSION_SECRET`: signs the session cookie (demo mode: random per start). */
   sessionSecret: string;
+  /** `LOG_LEVEL`: pino level (default `info`), as in the bank's services. */
+  logLevel: LevelWithSilent;
   /** `NODE_ENV=production`: no demo defaults, secure cookies. */
   production: boolean;
   /** Demo defaults in use, to print at start. */
@@ -43,7 +47,7 @@ export class PartnerDemoConfigError extends Error {
 /**
  * Reads the environment into a {@link PartnerDemoConfig}.
  *
- * @throws {PartnerDemoConfigError} naming the variable: malformed URL or port; with
+ * @throws {PartnerDemoConfigError} naming the variable: malformed URL or port, unknown `LOG_LEVEL`; with
  *   `NODE_ENV=production`, missing URLs or secrets, the demo client secret, short secrets
  */
 export function loadPartnerDemoConfig(env: Readonly<Record<string, string | undefined>>): PartnerDemoConfig {
@@ -81,6 +85,7 @@ export function loadPartnerDemoConfig(env: Readonly<Record<string, string | unde
     clientId: env.PARTNER_DEMO_CLIENT_ID || 'partner-demo',
     clientSecret,
     sessionSecret,
+    logLevel: readLogLevel(env.LOG_LEVEL),
     production,
     warnings,
   };
@@ -104,6 +109,13 @@ function readUrl(variable: string, value: string, production: boolean): string {
 /** True for localhost, 127.0.0.1 and [::1]: where plain http is acceptable. */
 export function isLocalhost(url: URL): boolean {
   return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+}
+
+function readLogLevel(value: string | undefined): LevelWithSilent {
+  if (value === undefined || value === '') return 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === value);
+  if (!level) throw new PartnerDemoConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
 }
 
 function readPort(value: string | undefined, publicUrl: string): number {

@@ -6,16 +6,18 @@
 import { createServer } from 'node:http';
 import { createPartnerDemo } from './app.ts';
 import { PartnerDemoConfigError, loadPartnerDemoConfig } from './config.ts';
+import { createLogger } from './logger.ts';
 
 try {
   const config = loadPartnerDemoConfig(process.env);
-  for (const warning of config.warnings) console.warn(`partner-demo: ${warning}`);
-  const http = createServer(createPartnerDemo(config));
+  const logger = createLogger(config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
+  const http = createServer(createPartnerDemo(config, { logger }));
   http.once('error', (error: NodeJS.ErrnoException) => {
     console.error(error.code === 'EADDRINUSE' ? `port ${config.port} (partner demo) is already in use` : error.message);
     process.exit(1);
   });
-  http.listen(config.port, () => console.log(`partner-demo: ${config.publicUrl} (listening on ${config.port})`));
+  http.listen(config.port, () => logger.info({ url: config.publicUrl, port: config.port }, 'listening'));
   const stop = (): void => {
     http.closeAllConnections();
     http.close(() => process.exit(0));
@@ -23,6 +25,7 @@ try {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 } catch (error) {
+  // Before the logger exists (LOG_LEVEL itself may be what is wrong): one plain line on stderr.
   console.error(error instanceof PartnerDemoConfigError ? `configuration error: ${error.message}` : error);
   process.exit(1);
 }

@@ -3,12 +3,14 @@ import type { Express, Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
-import type { DestinationStream } from 'pino';
+import { createLogger, interactionId, requestLogger } from '@payapi/platform';
+import type { DestinationStream, Logger } from 'pino';
 import { createAccessTokenVerifier } from './auth/access-token.ts';
 import { createAuthentication } from './auth/authenticate.ts';
 import { createDpopProofVerifier } from './auth/dpop-proof.ts';
 import { createMemoryDpopReplayStore } from './auth/dpop-replay-store.ts';
 import type { DpopReplayStore } from './auth/dpop-replay-store.ts';
+import { authenticatedClientIdOf } from './auth/request-token.ts';
 import type { ResourceApiConfig } from './config.ts';
 import { docsRoutes } from './docs/docs-routes.ts';
 import { ApiProblem } from './errors/problem.ts';
@@ -18,16 +20,17 @@ import { documentedPaths, findDocumentedPath } from './openapi/documented-paths.
 import { refuseLooseIntegers } from './openapi/strict-integer-query.ts';
 import { cors } from './observability/cors.ts';
 import { healthRoutes } from './observability/health-routes.ts';
-import { interactionId } from './observability/interaction-id.ts';
-import { createLogger, requestLogger } from './observability/logger.ts';
 import { createMetrics, recordMetrics } from './observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { transferRoutes } from './routes/transfers.ts';
 import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
+import { requireUtf8 } from './request/require-utf8.ts';
 
 /** Options for tests and embedding; production needs none. */
 export interface ResourceApiOptions {
-  /** Where log lines go (default stdout). */
+  /** The service's logger (default: `createLogger('resource-api', config.logLevel, logDestination)`). */
+  logger?: Logger;
+  /** Where log lines go when no `logger` is given (default stdout). */
   logDestination?: DestinationStream;
   /**
    * Turns on response validation against the OpenAPI document and reports each mismatch here
@@ -39,9 +42,10 @@ export interface ResourceApiOptions {
 }
 
 /**
- * Builds the resource API (contract "Resource API"): an Express app, not yet listening.
+ * Builds the resource API (docs/resource-api.md): an Express app, not yet listening.
  *
- * Order: interaction id, request log, metrics, helmet, CORS; public routes (`/healthz`,
+ * Order: interaction id, request log (the shared one of `@payapi/platform`, naming the token's
+ * client once authenticated), metrics, helmet, CORS; public routes (`/healthz`,
  * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for `/v1` the access
  * token (401 first); then integer query parameters as plain decimals only, a JSON body parser
  * (64 KiB, a member name twice in one object refused) and express-openapi-validator (unknown path
@@ -49,11 +53,11 @@ export interface ResourceApiOptions {
  * step claims the DPoP proof; last, problem+json for every error.
  *
  * @param config see `loadResourceApiConfig`
- * @param db knex on the shared PostgreSQL with schemas `ledger` and `auth` migrated
+ * @param db knex on the shared PostgreSQL with schemas `ledger`, `auth` and `api` migrated
  */
 export function createResourceApi(config: ResourceApiConfig, db: Knex, options: ResourceApiOptions = {}): Express {
   const document = openApiDocument({ publicUrl: config.publicUrl, issuer: config.issuer });
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = options.logger ?? createLogger('resource-api', config.logLevel, options.logDestination);
   const metrics = createMetrics();
   const verifyToken = createAccessTokenVerifier({
     issuer: config.issuer, audience: config.publicUrl, clockToleranceSeconds: config.clockToleranceSeconds, jwks: config.jwks,
@@ -69,7 +73,7 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
-  app.use(interactionId, requestLogger(logger), recordMetrics(metrics));
+  app.use(interactionId, requestLogger(logger, { clientIdOf: authenticatedClientIdOf }), recordMetrics(metrics));
   app.use(helmet({
     contentSecurityPolicy: {
       directives: {
@@ -91,10 +95,12 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   const documented = documentedPaths(document);
   app.use('/v1', (req, res, next) => {
     // Returned, so that Express 5 passes a rejection (401) to the error handler.
-    if (findDocumentedPath(documented, req.originalUrl.split('?')[0] ?? '')) return checkCredentials(req, res, next);
+    // The path as Express routes it (also for an absolute-form request target, `GET http://host/v1/…`).
+    if (findDocumentedPath(documented, `${req.baseUrl}${req.path}`)) return checkCredentials(req, res, next);
     return next();
   });
   app.use(refuseLooseIntegers(documented));
+  app.use(requireUtf8);
   app.use(express.json({ limit: config.bodyLimitBytes, strict: true, type: 'application/json', verify: refuseDuplicateKeys }));
   app.use(OpenApiValidator.middleware({
     apiSpec: document as never,

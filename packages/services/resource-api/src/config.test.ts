@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { loadResourceApiConfig } from './config.ts';
 
 describe('loadResourceApiConfig', () => {
-  test('defaults to the contract\'s URLs and port, with explicit limits', () => {
+  test('defaults to the documented URLs and port, with explicit limits', () => {
     const config = loadResourceApiConfig({ DATABASE_URL: 'postgres://u@localhost:5432/db' });
     expect(config.publicUrl).toBe('http://localhost:4001');
     expect(config.issuer).toBe('http://localhost:4000');

@@ -1,7 +1,7 @@
-import { ConfigError, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource } from '@payapi/platform';
+import { readLogLevel, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel } from '@payapi/platform';
 
-/** The resource API's configuration, read and checked once at start (STYLE.md rule 7). */
+/** The resource API's configuration, read and checked once at start, so nothing deeper reads the environment. */
 export interface ResourceApiConfig {
   /** `RESOURCE_API_URL`: public base URL, resource indicator (RFC 8707) and required JWT `aud` (default `http://localhost:4001`). */
   publicUrl: string;
@@ -9,8 +9,8 @@ export interface ResourceApiConfig {
   issuer: string;
   /** `PORT`: TCP port to listen on (default: the public URL's port, else 4001). */
   port: number;
-  /** `LOG_LEVEL`: pino level (default `info`). */
-  logLevel: string;
+  /** `LOG_LEVEL`: pino level (default `info`), read by `readLogLevel` as in every service. */
+  logLevel: LogLevel;
   /** `NODE_ENV=production`: no demo defaults. */
   production: boolean;
   database: DatabaseSource;
@@ -25,7 +25,7 @@ export interface ResourceApiConfig {
     /** Refetch the JWKS when it is older than this, even if every `kid` is known. */
     cacheMaxAgeMs: number;
   };
-  /** Allowed clock skew on `exp`, `nbf` and `iat`, seconds (the issue caps it at 30). */
+  /** Allowed clock skew on `exp`, `nbf` and `iat`, seconds (at most 30: docs/resource-api.md, "Tokens"). */
   clockToleranceSeconds: number;
   /** DPoP proofs (RFC 9449 §11.1): accepted up to this many seconds after their `iat`; their `jti`s are remembered as long (60). */
   dpopProofAgeMaxSeconds: number;
@@ -34,8 +34,6 @@ export interface ResourceApiConfig {
   /** Request bodies larger than this are refused with 413 (64 KiB). */
   bodyLimitBytes: number;
 }
-
-const ALLOWED_LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
  * Reads the environment into a {@link ResourceApiConfig}.
@@ -49,10 +47,7 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
   const production = env.NODE_ENV === 'production';
   const publicUrl = readServiceUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001', { requireHttps: production });
   const issuer = readServiceUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', { requireHttps: production });
-  const logLevel = env.LOG_LEVEL ?? 'info';
-  if (!ALLOWED_LOG_LEVELS.has(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${[...ALLOWED_LOG_LEVELS].join(', ')}`);
-  }
+  const logLevel = readLogLevel(env.LOG_LEVEL);
   const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)
     .map((origin) => new URL(readServiceUrl('CORS_ORIGINS', origin, { requireHttps: production })).origin);
   return {

@@ -1,14 +1,15 @@
 /**
  * The resource API on its own (`pnpm --filter @payapi/resource-api start`): reads the environment
  * (see config.ts), migrates schema `ledger`, checks that schema `auth` (the grant-state function)
- * is there, listens on PORT. Needs DATABASE_URL (demo mode with the embedded database is
+ * is there, migrates its own schema `api` (the transfer statement that calls both), listens on PORT. Needs DATABASE_URL (demo mode with the embedded database is
  * `pnpm start` at the root).
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
-import { ConfigError, createDatabase, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
+import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
 import { loadResourceApiConfig } from './config.ts';
+import { migrateResourceApi } from './migrations.ts';
 
 async function main(): Promise<void> {
   const config = loadResourceApiConfig(process.env);
@@ -22,8 +23,10 @@ async function main(): Promise<void> {
   const { rows } = await db.raw<{ rows: Array<{ found: string | null }> }>(
     `SELECT to_regprocedure('auth.access_token_account_ids(text)')::text AS found`);
   if (!rows[0]?.found) throw new Error('schema auth is not migrated (auth.access_token_account_ids is missing): start the authorization server first, or run `pnpm cli db:migrate`');
-  const http = await listenOn(createServer(createResourceApi(config, db)), config.port, 'resource API');
-  console.log(`resource-api: ${config.publicUrl} (listening on ${config.port})`);
+  await migrateResourceApi(db);
+  const logger = createLogger('resource-api', config.logLevel);
+  const http = await listenOn(createServer(createResourceApi(config, db, { logger })), config.port, 'resource API');
+  logger.info({ url: config.publicUrl, port: config.port }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));
     await db.destroy();

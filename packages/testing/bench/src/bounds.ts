@@ -36,7 +36,7 @@ export const BOUNDS: Readonly<Record<ScenarioName, string>> = {
     + 'auth.oidc_store by id and 4 by uid, 5 upserts, the login throttle, the users table).',
 };
 
-/** What bounds the peak RSS of the services (measured; see the README). */
+/** What bounds the peak RSS of the services (measured; see docs/performance.md). */
 export const RSS_BOUND = 'V8 heap sizing under an allocation-heavy load, not a leak: in the runs of 2026-11-30 00:34 and 00:37 UTC '
   + '(machine otherwise idle) the default flags let the authorization server reach 417 MB and the resource API 423 MB (the bare '
   + 'oidc-provider 305 MB); with BENCH_NODE_ARGS="--max-semi-space-size=4 --max-old-space-size=160" (the Docker image\'s '

@@ -1,10 +1,10 @@
 /**
- * `pnpm bench`: ledger throughput on this machine, next to the database's own floor measured in
+ * `pnpm bench:ledger`: ledger throughput on this machine, next to the database's own floor measured in
  * the same run (the machine is shared and noisy: compare ratios within one run, not absolute
  * numbers across runs). Prints a table and writes JSON to bench/results/.
  *
- * Uses DATABASE_URL when set (a scratch database is created on that server and dropped after),
- * else an embedded PostgreSQL under .data/postgres-bench.
+ * Uses the server `pnpm bench` uses (`openBenchServer`: DATABASE_URL's server, else the embedded
+ * PostgreSQL under .data/postgres-bench) and a scratch database on it, dropped after.
  * Environment: BENCH_SECONDS per scenario (default 5), BENCH_CONCURRENCY (default 16),
  * BENCH_ACCOUNTS (default 1000).
  */
@@ -14,9 +14,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getBalance, listPostings, migrateLedger, openAccount, transfer } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
-import { ConfigError, createDatabase, repoRoot, resolveDatabaseUrl, startEmbeddedPostgres } from '@payapi/platform';
+import { ConfigError, createDatabase, repoRoot } from '@payapi/platform';
 import type { Knex } from 'knex';
-import pg from 'pg';
+import { openBenchServer } from './database.ts';
+import { latencyPercentiles } from './percentiles.ts';
 
 /** Reads a positive integer setting, or stops with a message naming the variable. */
 function setting(variable: string, fallback: number, max: number): number {
@@ -72,9 +73,8 @@ async function measure(
     }
   }));
   const elapsedS = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(2));
-  return { scenario, operations: latencies.length, errors, perSecond: Math.round(latencies.length / elapsedS), p50Ms: at(0.5), p99Ms: at(0.99) };
+  const { p50Ms, p99Ms } = latencyPercentiles(latencies);
+  return { scenario, operations: latencies.length, errors, perSecond: Math.round(latencies.length / elapsedS), p50Ms, p99Ms };
 }
 
 async function prepare(db: Knex, accountCount: number): Promise<Account[]> {
@@ -134,26 +134,16 @@ async function run(db: Knex, settings: Settings, serverVersion: string): Promise
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const source = resolveDatabaseUrl(process.env);
-  const embedded = source.kind === 'url' ? undefined : await startEmbeddedPostgres({
-    dataDir: join(repoRoot, '.data', 'postgres-bench'), port: 54349, database: 'postgres',
-  });
-  const serverUrl = source.kind === 'url' ? source.url : (embedded?.adminUrl as string);
-  const scratch = `payapi_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(scratch)} TEMPLATE template0`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${scratch}`;
-  const db = createDatabase({ url: url.toString(), poolMax: settings.concurrency, applicationName: 'payapi-bench' });
+  const server = await openBenchServer(process.env);
   try {
-    await run(db, settings, version);
+    const db = createDatabase({ url: await server.createScratch('ledger'), poolMax: settings.concurrency, applicationName: 'payapi-bench' });
+    try {
+      await run(db, settings, server.version);
+    } finally {
+      await db.destroy();
+    }
   } finally {
-    await db.destroy();
-    await admin.query(`DROP DATABASE ${pg.escapeIdentifier(scratch)} WITH (FORCE)`);
-    await admin.end();
-    await embedded?.stop();
+    await server.close();
   }
 }
 

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { libpqEnvironment, postgresClientCandidates } from '@payapi/platform';
 import { latencyPercentiles } from './percentiles.ts';
 import type { LatencyPercentiles } from './percentiles.ts';
 import { parsePgbenchLog, parsePgbenchTps } from './pgbench-log.ts';
@@ -47,14 +47,7 @@ export interface PgbenchFigures extends LatencyPercentiles {
  * @returns undefined when there is none (the reference is then reported as not measured)
  */
 export function findPgbench(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  if (env.PGBENCH) return env.PGBENCH;
-  for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
-    if (existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
-  }
-  const debian = '/usr/lib/postgresql';
-  if (!existsSync(debian)) return undefined;
-  const versions = readdirSync(debian).filter((v) => existsSync(join(debian, v, 'bin', 'pgbench'))).sort((a, b) => Number(b) - Number(a));
-  return versions[0] === undefined ? undefined : join(debian, versions[0], 'bin', 'pgbench');
+  return postgresClientCandidates('pgbench', 'PGBENCH', env)[0];
 }
 
 /** `pgbench --version`, e.g. `pgbench (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)`. */
@@ -70,16 +63,7 @@ export async function pgbenchVersion(binary: string): Promise<string> {
  * @throws {Error} with pgbench's stderr when it fails
  */
 export async function runPgbench(options: PgbenchOptions): Promise<PgbenchFigures> {
-  const url = new URL(options.databaseUrl);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    PGHOST: url.hostname,
-    PGPORT: url.port || '5432',
-    PGUSER: decodeURIComponent(url.username),
-    PGPASSWORD: decodeURIComponent(url.password),
-    PGDATABASE: decodeURIComponent(url.pathname.slice(1)),
-    PGAPPNAME: 'payapi-bench-pgbench',
-  };
+  const env = libpqEnvironment(options.databaseUrl, 'payapi-bench-pgbench');
   const pgbench = async (args: string[]): Promise<string> => {
     try {
       return (await run(options.binary, args, { env, maxBuffer: 16 * 1024 * 1024 })).stdout;

@@ -6,7 +6,7 @@ import { mintTokens, seedPartner, startProductionSystem } from '@payapi/system-t
 import type { MintedTokens, ProductionSystem, SeededUser } from '@payapi/system-testing';
 import type { Knex } from 'knex';
 import * as client from 'openid-client';
-import { mapConcurrent } from './pool.ts';
+import pMap from 'p-map';
 
 /** Sizes of the prepared data. */
 export interface PrepareSizes {
@@ -92,14 +92,12 @@ export async function prepare(databaseUrl: string, sizes: PrepareSizes, nodeArgs
     const introspector = await createClient(db, { name: 'Bench Resource Server', redirectUris: [], resourceServer: true });
     const seedUsersSeconds = lap();
     const others = Math.max(0, sizes.accounts - sizes.tokenUsers * sizes.accountsPerTokenUser);
-    const opened = await mapConcurrent(others, OPEN_CONCURRENCY, (index) => openAccount(db, {
+    const opened = await pMap(Array.from({ length: others }, (_, index) => index), (index) => openAccount(db, {
       ownerSubject: `bench-owner-${index % sizes.otherOwners}`, name: `Bench ${index}`, type: 'current', currency: 'CNY',
-    }));
+    }), { concurrency: OPEN_CONCURRENCY });
     const openAccountsSeconds = lap();
-    const users = await mapConcurrent(seeded.length, MINT_CONCURRENCY, async (index) => {
-      const user = seeded[index] as SeededUser;
-      return { seeded: user, tokens: await mintTokens(system.auth.url, partner, user) };
-    });
+    const users = await pMap(seeded, async (user) => ({ seeded: user, tokens: await mintTokens(system.auth.url, partner, user) }),
+      { concurrency: MINT_CONCURRENCY });
     const mintTokensSeconds = lap();
     return {
       system,
@@ -131,10 +129,9 @@ export async function prepare(databaseUrl: string, sizes: PrepareSizes, nodeArgs
  * @throws {Error} when a refresh is refused
  */
 export async function refreshTokens(prepared: Prepared): Promise<void> {
-  await mapConcurrent(prepared.users.length, MINT_CONCURRENCY, async (index) => {
-    const user = prepared.users[index] as BenchUser;
+  await pMap(prepared.users, async (user) => {
     const answer = await client.refreshTokenGrant(user.tokens.config, user.tokens.refreshToken);
     if (!answer.refresh_token) throw new Error('the refresh-token grant returned no new refresh token');
     user.tokens = { ...user.tokens, accessToken: answer.access_token, refreshToken: answer.refresh_token };
-  });
+  }, { concurrency: MINT_CONCURRENCY });
 }

@@ -1,6 +1,6 @@
 import type { Comparison, Row } from './row.ts';
 
-/** Peak RSS each service may reach (issue 6), MB. */
+/** Peak RSS each service may reach (docs/testing.md), MB. */
 export const RSS_TARGET_MB = 256;
 
 const SHORT_NAMES: Readonly<Record<string, string>> = {

@@ -95,7 +95,7 @@ async function freePort(): Promise<number> {
 
   const dashboardAccount = (name: string) => page.locator('section.account', { has: page.getByRole('heading', { name, exact: true }) });
 
-  test('the seeder ran: alice and bob with the contract\'s accounts, nothing seeded twice', async () => {
+  test('the seeder ran: alice and bob with the documented accounts, nothing seeded twice', async () => {
     expect(system.seed?.accounts.map((account) => account.name)).toEqual(['Alice Current', 'Alice Savings', 'Alice Euro', 'Bob Current']);
     const again = await seedDemo(database.db, { partnerDemoUrl: system.urls.partner, partnerDemoClientSecret: DEMO_PARTNER_CLIENT_SECRET, production: false });
     expect(again.created).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * Fault 1 (issue 6): `kill -9` of the resource API in the middle of a transfer load, a restart,
+ * Fault 1 (docs/testing.md): `kill -9` of the resource API in the middle of a transfer load, a restart,
  * and the whole load sent again with the same idempotency keys and bodies. No money may appear or
  * vanish, no transfer may be booked twice, and every answer given before the crash must replay.
  *
@@ -23,7 +23,8 @@ import { startFaultSystem } from './support/fault-system.ts';
 import type { FaultSystem } from './support/fault-system.ts';
 import { histogram, maxMs, quantileMs, recordFigures } from './support/figures.ts';
 import { pick } from './support/form.ts';
-import { runPool, sleep } from './support/pool.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pMap from 'p-map';
 import { planTransfers, sendTransfer } from './support/transfer-load.ts';
 import type { PlannedTransfer, TransferOutcome } from './support/transfer-load.ts';
 
@@ -103,13 +104,13 @@ async function roundWithKill(slice: readonly PlannedTransfer[], lockedAccountId:
       return seen;
     });
   }, 5);
-  const outcomes = await runPool(slice, SHAPE.concurrency, async (planned) => {
+  const outcomes = await pMap(slice, async (planned) => {
     inFlight += 1;
     const outcome = await sendTransfer(faults.system.api.url, await faults.token(planned.owner), planned, agent);
     inFlight -= 1;
     if (outcome.answered) answered += 1;
     return outcome;
-  });
+  }, { concurrency: SHAPE.concurrency });
   clearInterval(monitor);
   agent.destroy();
   if (killStep === undefined || lockStep === undefined) throw new Error('the round ended before the kill: make it longer');
@@ -146,8 +147,8 @@ describe('kill -9 of the resource API during a transfer load', () => {
     // Phase 2: every request of the load again, same keys, same bodies, same tokens.
     const phase2At = performance.now();
     const agent = new Agent({ keepAlive: true, maxSockets: SHAPE.concurrency });
-    const after = await runPool(plan, SHAPE.concurrency, async (planned) =>
-      sendTransfer(faults.system.api.url, await faults.token(planned.owner), planned, agent));
+    const after = await pMap(plan, async (planned) =>
+      sendTransfer(faults.system.api.url, await faults.token(planned.owner), planned, agent), { concurrency: SHAPE.concurrency });
     agent.destroy();
     const phase2Ms = performance.now() - phase2At;
 

@@ -1,5 +1,5 @@
 /**
- * Fault 2 (issue 6): PostgreSQL stops under a load and starts again on the same data folder and
+ * Fault 2 (docs/testing.md): PostgreSQL stops under a load and starts again on the same data folder and
  * port. While it is down the resource API must answer 503 problem+json quickly (a configured
  * timeout, never a hang) and `/readyz` must fail; once it is back the API must serve again within
  * a bounded time, without being restarted, and the books must hold.
@@ -25,7 +25,8 @@ import { histogram, maxMs, recordFigures } from './support/figures.ts';
 import { FULL, pick } from './support/form.ts';
 import { startMixedLoad } from './support/mixed-load.ts';
 import type { LoadSample } from './support/mixed-load.ts';
-import { runPool, sleep } from './support/pool.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pMap from 'p-map';
 import { sendTransfer } from './support/transfer-load.ts';
 import type { PlannedTransfer, TransferOutcome } from './support/transfer-load.ts';
 
@@ -91,9 +92,9 @@ async function settleTransfers(planned: readonly PlannedTransfer[]): Promise<{ o
   let rounds = 0;
   while (pending.length > 0 && rounds < 10) {
     rounds += 1;
-    await runPool(pending, 8, async (item) => {
+    await pMap(pending, async (item) => {
       outcomes.set(item, await sendTransfer(faults.system.api.url, await faults.token(item.owner), item, agent));
-    });
+    }, { concurrency: 8 });
     pending = pending.filter((item) => outcomes.get(item)?.answered !== true || (outcomes.get(item) as { status: number }).status !== 201);
     if (pending.length > 0) await sleep(500); // a transfer of a frozen request may still be finishing: 409 in flight
   }

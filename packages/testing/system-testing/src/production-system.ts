@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import { createDatabase } from '@payapi/platform';
+import { migrateResourceApi } from '@payapi/resource-api';
 import { freePort, startServiceProcess } from './service-process.ts';
 import type { ServiceName, ServiceProcess } from './service-process.ts';
 
@@ -9,7 +10,7 @@ import type { ServiceName, ServiceProcess } from './service-process.ts';
 export interface ProductionSystemOptions {
   /** The database both services use; migrated here before they start. */
   databaseUrl: string;
-  /** `LOG_LEVEL` of the resource API (default `warn`, as a production deployment would run). */
+  /** `LOG_LEVEL` of both services (default `warn`, as a production deployment would run). */
   logLevel?: string;
   /** Extra environment for both services (e.g. `UV_THREADPOOL_SIZE`). */
   env?: Readonly<Record<string, string>>;
@@ -42,6 +43,7 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
   try {
     await migrateLedger(db);
     await migrateAuth(db);
+    await migrateResourceApi(db);
   } finally {
     await db.destroy();
   }
@@ -53,6 +55,7 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
     DATABASE_URL: options.databaseUrl,
     AUTH_ISSUER: issuer,
     RESOURCE_API_URL: apiUrl,
+    LOG_LEVEL: options.logLevel ?? 'warn',
     ...options.env,
   };
   const env: Record<ServiceName, Record<string, string>> = {
@@ -62,7 +65,7 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
       AUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       AUTH_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     },
-    'resource-api': { ...common, PORT: String(apiPort), LOG_LEVEL: options.logLevel ?? 'warn' },
+    'resource-api': { ...common, PORT: String(apiPort) },
   };
   const start = (name: ServiceName): Promise<ServiceProcess> =>
     startServiceProcess(name, name === 'auth-server' ? issuer : apiUrl, env[name], { nodeArgs: options.nodeArgs });

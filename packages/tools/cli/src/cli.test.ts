@@ -30,15 +30,17 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('operator CLI', () => {
-  test('db:migrate applies both schemas once, then nothing', async () => {
+  test('db:migrate applies every schema once, then nothing', async () => {
     const first = await cli('db:migrate');
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
-      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject'],
+      ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
+        '20261206_05_retire_in_flight_claims'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications'],
+      api: ['20261206_01_post_transfer_with_grant'],
     });
-    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], auth: [] });
+    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], auth: [], api: [] });
   });
 
   test('users:create, then accounts:open with an opening balance that is a real posting', async () => {

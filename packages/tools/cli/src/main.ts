@@ -2,7 +2,7 @@
  * The operator CLI: `pnpm cli <command> [options]`. Each command prints one JSON object on stdout
  * and exits 0, or prints a message on stderr and exits non-zero (2 for usage errors). It talks to
  * DATABASE_URL; outside production, when that is unset, to the embedded database of a running
- * `pnpm start`. Commands: see COMMANDS below and the README.
+ * `pnpm start`. Commands: see COMMANDS below and docs/operations.md, "Commands".
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
@@ -12,6 +12,7 @@ import {
 } from '@payapi/auth-server';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
 import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, resolveDatabaseUrl } from '@payapi/platform';
+import { migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 
 /** A usage mistake: exit 2 with the message. */
@@ -40,10 +41,10 @@ function required(value: string | undefined, flag: string): string {
 const ok = (output: unknown): CommandResult => ({ output, exitCode: 0 });
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  /** Applies every package's pending migrations. */
+  /** Applies every package's pending migrations, keyed by schema. */
   'db:migrate': async (db, args) => {
     options(args, {});
-    return ok({ migrated: { ledger: await migrateLedger(db), auth: await migrateAuth(db) } });
+    return ok({ migrated: { ledger: await migrateLedger(db), auth: await migrateAuth(db), api: await migrateResourceApi(db) } });
   },
 
   /** Checks the books from the tables; exit 3 when anything is wrong. */

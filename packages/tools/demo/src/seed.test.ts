@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('demo seeding', () => {
-  test('seeds the contract\'s users, accounts and opening balances, and a second run adds nothing', async () => {
+  test('seeds the documented demo users, accounts and opening balances, and a second run adds nothing', async () => {
     const first = await seedDemo(database.db, OPTIONS);
     expect(first.created).toHaveLength(6);
     const alice = await findUserByUsername(database.db, 'alice');

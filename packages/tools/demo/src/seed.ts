@@ -1,6 +1,6 @@
 /**
- * Demo seeding: the contract's demo users, their accounts with opening balances, and the confidential
- * client `partner-demo` (CONTRACT.md, "Demo mode"). Run by `pnpm start` only, never with
+ * Demo seeding: the documented demo users, their accounts with opening balances, and the
+ * confidential client `partner-demo` (README.md, "Demo data"). Run by `pnpm start` only, never with
  * NODE_ENV=production (the caller checks; {@link seedDemo} refuses too).
  *
  * Idempotent: every item is looked up first and created only when missing, so a second start seeds
@@ -20,7 +20,7 @@ export interface DemoAccount {
   openingBalance: string;
 }
 
-/** A demo user; passwords are public (they are printed at start and written in the contract). */
+/** A demo user; passwords are public (they are printed at start and written in the README). */
 export interface DemoUser {
   username: string;
   password: string;
@@ -45,7 +45,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
   },
 ];
 
-/** The partner demo's client id (CONTRACT.md). */
+/** The partner demo's client id (README.md, "Demo data"). */
 export const PARTNER_DEMO_CLIENT_ID = 'partner-demo';
 
 /** Input of {@link seedDemo}. */

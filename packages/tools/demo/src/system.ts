@@ -10,7 +10,7 @@ import { migrateLedger } from '@payapi/ledger';
 import { listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
-import { createResourceApi, loadResourceApiConfig } from '@payapi/resource-api';
+import { createResourceApi, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 import { seedDemo } from './seed.ts';
 import type { SeedReport } from './seed.ts';
@@ -50,7 +50,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const authConfig = loadAuthServerConfig(env);
   const apiConfig = loadResourceApiConfig(env);
   const partnerConfig = loadPartnerDemoConfig(env);
-  const applied = [...(await migrateLedger(options.db)), ...(await migrateAuth(options.db))];
+  const applied = [...(await migrateLedger(options.db)), ...(await migrateAuth(options.db)), ...(await migrateResourceApi(options.db))];
   const seed = authConfig.production ? undefined : await seedDemo(options.db, {
     partnerDemoUrl: partnerConfig.publicUrl,
     partnerDemoClientSecret: partnerConfig.clientSecret,

@@ -22,7 +22,7 @@ const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
 /**
  * `/account/apps`: a signed-in user sees the apps holding a grant on their accounts (name, scopes,
- * accounts, since when) and revokes each (contract: "Connected apps"). Its own short session: a
+ * accounts, since when) and revokes each (docs/authorization-server.md). Its own short session: a
  * cookie signed with the configured cookie keys holding `sub` and an expiry. Every form carries a
  * CSRF token (HMAC of the session under the cookie key) on top of SameSite=Lax. Sign out ends
  * every session of the browser: this page's and oidc-provider's (see `endProviderSession`).

@@ -132,7 +132,7 @@ describe('client credentials', () => {
 });
 
 describe('all scopes', () => {
-  test('the test scope list is the contract list', () => {
+  test('the test scope list is the documented list', () => {
     expect(ALL_SCOPES.split(' ').sort()).toEqual(['accounts:read', 'offline_access', 'openid', 'transactions:read', 'transfers:write']);
   });
 });

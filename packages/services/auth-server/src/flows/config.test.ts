@@ -100,4 +100,10 @@ describe('deployment settings', () => {
     expect(configError({ ...PRODUCTION, TRUST_PROXY_HOPS: 'yes' }).variable).toBe('TRUST_PROXY_HOPS');
     expect(configError({ ...PRODUCTION, TRUST_PROXY_HOPS: '11' }).variable).toBe('TRUST_PROXY_HOPS');
   });
+
+  test('LOG_LEVEL applies here as in the resource API: info by default, an unknown level refused', () => {
+    expect(loadAuthServerConfig(PRODUCTION).logLevel).toBe('info');
+    expect(loadAuthServerConfig({ ...PRODUCTION, LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
+    expect(configError({ ...PRODUCTION, LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
+  });
 });

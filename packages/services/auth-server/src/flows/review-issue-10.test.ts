@@ -6,7 +6,7 @@ import { createInitialAccessToken } from '../clients/initial-access-token.ts';
 import { REDIRECT_URI, UserAgent, authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
 import type { Alice, TestAuthServer } from '../testing/index.ts';
 
-// Regression tests for the security review of issue 10; each test names its finding.
+// Regression tests for the security review's findings (docs/security.md, "Security review"); each test names its finding.
 let server: TestAuthServer;
 /** Behind one trusted proxy (TRUST_PROXY_HOPS=1): X-Forwarded-For chooses the client address. */
 let proxied: TestAuthServer;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { openAccount } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
 import type { TestDatabase } from '@payapi/platform/testing';
@@ -22,9 +23,16 @@ export interface TestAuthServer {
   issuer: string;
   database: TestDatabase;
   auth: AuthServer;
+  /** Every log line the server wrote (JSON, as written), instead of stdout. */
+  logs: string[];
   close(): Promise<void>;
 }
 
+/**
+ * Starts the authorization server on `127.0.0.1` and a free port over a new test database;
+ * `env` adds to (or replaces) the test configuration (`AUTH_ISSUER`, `RESOURCE_API_URL`, a cookie
+ * key, `DATABASE_URL`). Its log lines are kept in {@link TestAuthServer.logs}.
+ */
 export async function startTestAuthServer(env: Record<string, string> = {}): Promise<TestAuthServer> {
   const database = await createAuthTestDatabase();
   const http: Server = createServer();
@@ -37,12 +45,20 @@ export async function startTestAuthServer(env: Record<string, string> = {}): Pro
     DATABASE_URL: database.url,
     ...env,
   });
-  const auth = await createAuthServer(config, database.db);
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const auth = await createAuthServer(config, database.db, { logDestination });
   http.on('request', auth.handler);
   return {
     issuer,
     database,
     auth,
+    logs,
     async close() {
       await auth.close();
       http.closeAllConnections();

@@ -13,7 +13,7 @@ export interface LoginPage {
   clientName: string | null;
 }
 
-/** The contract's wording for a failed sign-in (CONTRACT.md, "Interaction pages"). */
+/** The documented wording for a failed sign-in (docs/authorization-server.md); outside tests rely on it. */
 export const INVALID_LOGIN = 'Invalid username or password';
 
 /**

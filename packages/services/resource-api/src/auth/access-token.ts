@@ -54,7 +54,7 @@ export const VERIFIED_TOKENS_CACHED = 10_000;
 export const VERIFIED_TOKEN_KEPT_MS = 60_000;
 
 /**
- * Longest lifetime accepted, seconds since `iat` (plus the clock tolerance): the contract's 300 s.
+ * Longest lifetime accepted, seconds since `iat` (plus the clock tolerance): the documented 300 s (docs/authorization-server.md).
  * A token claiming a longer `exp` is refused once it is older than this, whoever signed it.
  */
 export const ACCESS_TOKEN_AGE_MAX_SECONDS = 300;
@@ -67,7 +67,7 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Signature algorithms of access tokens (contract: ES256, PS256 allowed). Pinned: `none` and HMAC never pass. */
+/** Signature algorithms of access tokens (docs/authorization-server.md: ES256, PS256 allowed). Pinned: `none` and HMAC never pass. */
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'PS256'];
 
 const SPACE_DELIMITED = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;

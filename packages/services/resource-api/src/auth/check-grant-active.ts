@@ -7,15 +7,12 @@ import { authenticatedOf } from './request-token.ts';
 
 /**
  * The grant-state question asked of the authorization server's SQL function in the shared database
- * (README, "Grant-state check"), with one `?` for the token's `jti`: the accounts the token's grant
+ * (docs/authorization-server.md, "Grant-state check"), with one `?` for the token's `jti`: the accounts the token's grant
  * allows now (`text[]`), or NULL when the grant or token was revoked or is unknown. A user who
- * revoked the app stops money movement at once, though the token itself is still unexpired; an
- * account unticked at a later consent is no longer usable with a token issued before it.
+ * revoked the app stops money movement at once, though the token itself is still unexpired. A POST
+ * of a transfer asks it inside `api.post_transfer` instead (see `routes/post-transfer-with-grant.ts`).
  */
-export const grantAccountIdsQuery = 'auth.access_token_account_ids(?)';
-
-/** What a transfer's guard answers for a revoked grant (see `routes/transfers.ts`). */
-export const GRANT_REVOKED = 'grant_revoked';
+const grantAccountIdsQuery = 'auth.access_token_account_ids(?)';
 
 /**
  * Asks whether the token's grant is still active (one query).

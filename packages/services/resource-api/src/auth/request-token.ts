@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { AccessToken } from './access-token.ts';
 import type { TokenScheme } from './challenge.ts';
@@ -46,4 +47,12 @@ export function authenticatedOf(req: Request): Authenticated {
 /** True when this request's token was already validated (it is read once per request). */
 export function isAuthenticated(req: Request): boolean {
   return byRequest.has(req);
+}
+
+/**
+ * The `client_id` of the request's validated access token, for the request log; undefined while
+ * no token has passed (a 401 names no client: an unverified claim could name anyone).
+ */
+export function authenticatedClientIdOf(req: IncomingMessage): string | undefined {
+  return byRequest.get(req as Request)?.token.clientId;
 }

@@ -3,7 +3,7 @@ import { insufficientScope } from './challenge.ts';
 import { authenticatedOf } from './request-token.ts';
 
 /**
- * Route step: the token must carry `scope` (contract "Scopes").
+ * Route step: the token must carry `scope` (docs/resource-api.md).
  *
  * @throws (to the error handler) 403 `insufficient_scope` naming the scope (RFC 6750 §3.1)
  */

@@ -1,5 +1,5 @@
 /**
- * Regression tests for issue 6's database-restart fault: with PostgreSQL stopped, every /v1 call
+ * Regression tests for the database-restart fault test (docs/testing.md): with PostgreSQL stopped, every /v1 call
  * answered 500 `internal_error` (the driver's ECONNREFUSED, then "Connection terminated", reached
  * `problemFromError` as unknown errors). Each case below makes the real failure against a real
  * server and checks it becomes 503 `database_unavailable`, while a bug in our SQL stays a 500.

@@ -26,7 +26,7 @@ export const handleErrors: ErrorRequestHandler = (error, req, res, next) => {
     return;
   }
   const { problem, unexpected } = problemFromError(error);
-  // A refusal the ledger replays under an idempotency key is the first answer again (contract: idempotency).
+  // A refusal the ledger replays under an idempotency key is the first answer again (docs/resource-api.md, "Idempotency").
   if (error instanceof LedgerError && error.replayed) res.set('Idempotent-Replayed', 'true');
   if (unexpected) req.log.error({ err: error }, 'unexpected error while answering');
   else if (problem.status >= 500) req.log.warn({ code: problem.code }, problem.message);

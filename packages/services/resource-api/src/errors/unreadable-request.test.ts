@@ -1,5 +1,5 @@
 /**
- * Regression test for a 500 found by the resource-API fuzz test (issue 6, packages/faults):
+ * Regression test for a 500 found by the resource-API fuzz test (packages/testing/faults, docs/testing.md):
  * `POST /v1/transfers` with `Content-Encoding: gzip` and a body that is not gzip answered 500
  * `internal_error`. body-parser passes the zlib failure on as the stream's own error with
  * `status: 400` added (no body-parser `type`), which `problemFromError` did not recognise.

@@ -37,7 +37,7 @@ afterEach(() => {
 });
 
 describe('GET /v1/accounts', () => {
-  test('lists exactly the consented accounts with the contract fields', async () => {
+  test('lists exactly the consented accounts with the documented fields', async () => {
     const answer = await call(api, 'GET', '/v1/accounts', { token: partner.accessToken });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
@@ -175,7 +175,7 @@ describe('GET /v1/accounts/{account_id}/transactions', () => {
   });
 
   test.each(['limit=0x10', 'limit=1e1', 'limit=010', 'limit=5.0', 'limit=%2B5', 'limit=%205', 'limit=5%20', 'limit=', 'limit=5&limit=6'])(
-    'finding 9 (issue 10): refuses %s with 400 invalid_request (a plain decimal integer only)', async (query) => {
+    'finding 9 (security review, docs/security.md): refuses %s with 400 invalid_request (a plain decimal integer only)', async (query) => {
       const answer = await call(api, 'GET', `/v1/accounts/${current().id}/transactions?${query}`, { token: partner.accessToken });
       expect(answer.status).toBe(400);
       expect(answer.body.code).toBe('invalid_request');

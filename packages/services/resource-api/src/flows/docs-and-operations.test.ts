@@ -27,7 +27,7 @@ const CONTRACT_OPERATIONS = [
 ];
 
 describe('GET /openapi.json', () => {
-  test('is OpenAPI 3.1 with exactly the contract\'s operations, each with its scope and error answers', async () => {
+  test('is OpenAPI 3.1 with exactly the documented operations, each with its scope and error answers', async () => {
     const answer = await call(api, 'GET', '/openapi.json');
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toBe('3.1.0');

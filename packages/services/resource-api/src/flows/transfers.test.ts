@@ -72,7 +72,7 @@ describe('POST /v1/transfers', () => {
     expect(answer.body).toMatchObject({ status, code, type: `https://payapi.example/problems/${code}` });
   });
 
-  test('finding 6 (issue 10): a body with a member name twice (the later amount larger) is 400 invalid_request and books nothing', async () => {
+  test('finding 6 (security review, docs/security.md): a body with a member name twice (the later amount larger) is 400 invalid_request and books nothing', async () => {
     const before = await getBalance(api.auth.database.db, current());
     const raw = `{"source_account_id":"${current()}","destination_account_id":"${savings()}","amount":"1.00","currency":"CNY","amount":"2.00"}`;
     const answer = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: raw, headers: { 'idempotency-key': newKey() } });
@@ -84,6 +84,24 @@ describe('POST /v1/transfers', () => {
     const again = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: escaped, headers: { 'idempotency-key': newKey() } });
     expect(again.status).toBe(400);
     expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
+  });
+
+  test('finding 6, review of the fix: a body in UTF-7 or UTF-16 is 415 and books nothing, so no reader sees other names than the booking', async () => {
+    const before = await getBalance(api.auth.database.db, current());
+    const utf7 = `{"source_account_id":"${current()}","destination_account_id":"${savings()}","amount":"1.00","+AGE-mount":"0.02","currency":"CNY"}`;
+    const asUtf7 = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: utf7,
+      headers: { 'idempotency-key': newKey(), 'content-type': 'application/json; charset=utf-7' } });
+    expect(asUtf7.status).toBe(415);
+    expect(asUtf7.body.code).toBe('unsupported_media_type');
+    const utf16 = Buffer.from(`{"source_account_id":"${current()}","destination_account_id":"${savings()}","amount":"1.00","currency":"CNY"}`, 'utf16le');
+    const asUtf16 = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, rawBody: utf16,
+      headers: { 'idempotency-key': newKey(), 'content-type': 'application/json; charset=UTF-16LE' } });
+    expect(asUtf16.status).toBe(415);
+    expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
+    const asUtf8 = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken,
+      rawBody: `{"source_account_id":"${current()}","destination_account_id":"${savings()}","amount":"1.00","currency":"CNY"}`,
+      headers: { 'idempotency-key': newKey(), 'content-type': 'application/json; charset=UTF-8' } });
+    expect(asUtf8.status).toBe(201);
   });
 
   test('requires an Idempotency-Key header', async () => {
@@ -152,7 +170,7 @@ describe('idempotency', () => {
     expect(theirs.headers.get('idempotent-replayed')).toBeNull();
   });
 
-  test('finding 4 (issue 10): keys are scoped per user: Bob through the same app may use the key Alice used, and learns nothing of it', async () => {
+  test('finding 4 (security review, docs/security.md): keys are scoped per user: Bob through the same app may use the key Alice used, and learns nothing of it', async () => {
     const key = `shared-key-1-${process.pid}`;
     const bobFlow = await authorize(api.auth, partner.clientConfig, bob, { accountIds: [bob.accounts[0]!.id] });
     const bobToken = (await exchange(partner.clientConfig, bobFlow)).access_token;
@@ -257,6 +275,44 @@ describe('a revoked grant', () => {
       const answer = await post(refusedBody, key, doomed.accessToken);
       expect([answer.status, answer.body.code]).toEqual([401, 'invalid_token']);
     }
+    expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
+  });
+});
+
+describe('one statement per transfer', () => {
+  test('a POST sends the database one SQL statement, api.post_transfer: grant check, owner check, idempotency and booking', async () => {
+    const fresh = await connect(api, alice, { accountIds: [current()] });
+    const sent: string[] = [];
+    const record = (query: { sql: string }): void => void sent.push(query.sql);
+    api.db.on('query', record);
+    try {
+      const answer = await post({ source_account_id: current(), destination_account_id: savings(), amount: '0.01', currency: 'CNY' }, newKey(), fresh.accessToken);
+      expect(answer.status).toBe(201);
+    } finally {
+      api.db.off('query', record);
+    }
+    expect(sent).toEqual([expect.stringMatching(/^SELECT api\.post_transfer\(/)]);
+  });
+
+  test('a refusal of the grant check (revoked, or the source unticked later) writes nothing: no transfer, no idempotency record', async () => {
+    const registered = await seedClient(api.auth);
+    const config = await discover(api.auth, registered);
+    const agent = new UserAgent();
+    const unticked = await exchange(config, await authorize(api.auth, config, alice, { accountIds: [current(), euro()], agent }));
+    await exchange(config, await authorize(api.auth, config, alice, { accountIds: [euro()], agent }));
+    const revoked = await connect(api, alice, { accountIds: [current()] });
+    await client.tokenRevocation(revoked.clientConfig, revoked.refreshToken ?? revoked.accessToken);
+    const body = { source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' };
+    const before = await getBalance(api.auth.database.db, current());
+    for (const [token, status] of [[unticked.access_token, 404], [revoked.accessToken, 401]] as const) {
+      const key = newKey();
+      expect((await post(body, key, token)).status).toBe(status);
+      const { rows } = await api.auth.database.db.raw<{ rows: unknown[] }>('SELECT 1 FROM ledger.idempotency_records WHERE idempotency_key = ?', [key]);
+      expect(rows).toEqual([]);
+    }
+    // A request the ledger refuses before the database (the same account on both sides) is 401 too for the revoked grant.
+    const same = await post({ ...body, destination_account_id: current() }, newKey(), revoked.accessToken);
+    expect([same.status, same.body.code]).toEqual([401, 'invalid_token']);
     expect((await getBalance(api.auth.database.db, current())).balanceMinor).toBe(before.balanceMinor);
   });
 });

@@ -1,4 +1,4 @@
-/** JSON Schemas (OpenAPI 3.1 = JSON Schema 2020-12) of the wire shapes in the contract's "Resource API" section. */
+/** JSON Schemas (OpenAPI 3.1 = JSON Schema 2020-12) of the wire shapes of docs/resource-api.md. */
 
 const ACCOUNT_ID = { type: 'string', pattern: '^acc_[0-9a-f]{32}$', example: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8' };
 const TIMESTAMP = { type: 'string', format: 'date-time', example: '2026-11-29T21:23:37.123456Z', description: 'RFC 3339, UTC, microseconds.' };

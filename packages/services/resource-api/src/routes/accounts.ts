@@ -9,7 +9,7 @@ import { consentedAccountOf, loadConsentedAccount } from './load-consented-accou
 import { toWireAccount, toWireBalance, toWireTransaction } from './wire.ts';
 
 /**
- * `/v1/accounts…` (contract "Resource API"): list, one account, its balance, its history. Each
+ * `/v1/accounts…` (docs/resource-api.md): list, one account, its balance, its history. Each
  * route reads top to bottom: authenticate, scope, consent, answer.
  *
  * @param authenticate the `authenticate` step, built once for the app

@@ -9,7 +9,7 @@ const byRequest = new WeakMap<Request, Account>();
 /**
  * Route step: loads the account named by the path parameter `account_id`, if the user consented
  * to it in this token's grant and owns it. Any other account, the user's own included, answers
- * exactly as an absent one (contract: 404 `account_not_found`).
+ * exactly as an absent one (docs/resource-api.md: 404 `account_not_found`).
  *
  * @throws {LedgerError} `account_not_found`
  */

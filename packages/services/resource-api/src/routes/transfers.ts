@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import { LedgerError, TransferGuardRefusal, getTransfer, parseAmount, transfer } from '@payapi/ledger';
-import type { TransferGuard, TransferRequest } from '@payapi/ledger';
+import { LedgerError, getTransfer, isIdempotencyKey, parseAmount, preparePostTransfer } from '@payapi/ledger';
+import type { PostTransferArguments, TransferRequest } from '@payapi/ledger';
 import type { Knex } from 'knex';
-import { GRANT_REVOKED, checkGrantActive, grantAccountIdsQuery, requireActiveGrant } from '../auth/check-grant-active.ts';
+import { checkGrantActive, requireActiveGrant } from '../auth/check-grant-active.ts';
 import { unauthorized } from '../auth/challenge.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
+import { postTransferWithGrant } from './post-transfer-with-grant.ts';
 import { toWireTransfer } from './wire.ts';
 
 /** The body of `POST /v1/transfers` after OpenAPI validation (types and fields checked, no extra fields). */
@@ -18,11 +19,8 @@ interface TransferBody {
   description?: string;
 }
 
-/** Idempotency keys: 1 to 255 visible ASCII characters (contract). */
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 /**
- * `POST /v1/transfers` and `GET /v1/transfers/{transfer_id}` (contract "Resource API"). Both need
+ * `POST /v1/transfers` and `GET /v1/transfers/{transfer_id}` (docs/resource-api.md, "Endpoints"). Both need
  * `transfers:write` and a grant that is still active; a POST checks the grant in the same database
  * statement that books the transfer (one round trip in all).
  *
@@ -43,7 +41,7 @@ export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
  */
 function requireIdempotencyKey(req: Request): string {
   const keys = req.headersDistinct['idempotency-key'] ?? [];
-  if (keys.length !== 1 || !IDEMPOTENCY_KEY.test(keys[0] as string)) {
+  if (keys.length !== 1 || !isIdempotencyKey(keys[0])) {
     throw new LedgerError('invalid_request', 'the Idempotency-Key header is required once: 1 to 255 visible ASCII characters');
   }
   return keys[0] as string;
@@ -51,52 +49,40 @@ function requireIdempotencyKey(req: Request): string {
 
 /**
  * Books the transfer through the ledger, idempotent per (client, subject, key) for 24 h, in one database
- * statement that first checks the grant (SQL `auth.access_token_account_ids(jti)`: still active,
- * and the source still consented: a later consent may have unticked it), then that the source is
- * in the token and owned by its subject (else `account_not_found`, as if absent; the destination
- * may be any account: the ledger checks it exists). A replay answers the first answer's status and
- * body with `Idempotent-Replayed: true`; the ledger gives `idempotency_key_reused` (422) and
- * `idempotency_key_in_flight` (409).
+ * statement (`api.post_transfer`, see `post-transfer-with-grant.ts`) that first checks the grant
+ * (SQL `auth.access_token_account_ids(jti)`: still active, and the source still consented: a later
+ * consent may have unticked it), then that the source is in the token and owned by its subject (else
+ * `account_not_found`, as if absent; the destination may be any account: the ledger checks it
+ * exists). A replay answers the first answer's status and body with `Idempotent-Replayed: true`; the
+ * ledger gives `idempotency_key_reused` (422) and `idempotency_key_in_flight` (409).
  *
- * A request refused before the database (missing key, malformed amount) still answers 401 first
- * when the grant is revoked, as every `transfers:write` call must (contract).
+ * A request refused before the database (missing key, malformed amount, same account) still answers
+ * 401 first when the grant is revoked, as every `transfers:write` call must (docs/resource-api.md).
  */
 function createTransfer(db: Knex): RequestHandler {
   return async (req, res) => {
     const { token, scheme } = authenticatedOf(req);
     const body = req.body as TransferBody;
-    let request: TransferRequest;
-    let idempotencyKey: string;
+    let prepared: PostTransferArguments;
     try {
-      idempotencyKey = requireIdempotencyKey(req);
-      request = {
+      const idempotencyKey = requireIdempotencyKey(req);
+      const request: TransferRequest = {
         sourceAccountId: body.source_account_id,
         destinationAccountId: body.destination_account_id,
         amountMinor: parseAmount(body.amount, body.currency),
         currency: body.currency,
         description: body.description ?? null,
       };
+      if (!token.accountIds.has(request.sourceAccountId)) throw new LedgerError('account_not_found', 'source account not found');
+      prepared = preparePostTransfer(request,
+        { clientId: token.clientId, subject: token.subject, idempotencyKey, sourceOwnerSubject: token.subject });
     } catch (error) {
       await checkGrantActive(db, token, scheme);
       throw error;
     }
-    if (!token.accountIds.has(request.sourceAccountId)) {
-      await checkGrantActive(db, token, scheme);
-      throw new LedgerError('account_not_found', 'source account not found');
-    }
-    const guard: TransferGuard = {
-      sql: `SELECT CASE WHEN ids IS NULL THEN '${GRANT_REVOKED}' WHEN NOT (?::text = ANY (ids)) THEN 'source_not_consented' END
-              FROM ${grantAccountIdsQuery} AS ids`,
-      bindings: [request.sourceAccountId, token.jti],
-    };
-    let result;
-    try {
-      result = await transfer(db, request, {
-        clientId: token.clientId, subject: token.subject, idempotencyKey, sourceOwnerSubject: token.subject, guard,
-      });
-    } catch (error) {
-      if (!(error instanceof TransferGuardRefusal)) throw error;
-      if (error.refusal === GRANT_REVOKED) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
+    const result = await postTransferWithGrant(db, token.jti, prepared);
+    if ('refused' in result) {
+      if (result.refused === 'grant_revoked') throw unauthorized(scheme, 'the grant behind this access token has been revoked');
       throw new LedgerError('account_not_found', 'source account not found');
     }
     if (result.replayed) res.set('Idempotent-Replayed', 'true');

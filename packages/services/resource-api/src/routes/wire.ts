@@ -1,7 +1,7 @@
 import { formatAmount } from '@payapi/ledger';
 import type { Account, Balance, Posting, Transfer } from '@payapi/ledger';
 
-/** `Account` on the wire (contract "Resource API"). */
+/** `Account` on the wire (docs/resource-api.md). */
 export interface WireAccount {
   id: string;
   name: string;

@@ -1,22 +1,26 @@
 /**
  * Test harness: the real authorization server (in-process, ephemeral port, own database with
- * schemas `ledger` and `auth`) and this API on another ephemeral port over the same database, so
- * tests use real signed tokens from the real code flow. Test-only: the API itself never imports
- * the authorization server.
+ * schemas `ledger` and `auth`) and this API on another ephemeral port over the same database, with
+ * its schema `api` migrated there and a connection pool of its own (as when deployed), so tests use
+ * real signed tokens from the real code flow and can see which statements the API sends. Test-only:
+ * the API itself never imports the authorization server.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Request } from 'express';
+import type { Knex } from 'knex';
 import type * as client from 'openid-client';
 import type { CreatedClient } from '@payapi/auth-server';
 import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from '@payapi/auth-server/testing';
 import type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
+import { createDatabase } from '@payapi/platform';
 import { createResourceApi } from '../app.ts';
 import type { ResourceApiOptions } from '../app.ts';
 import { loadResourceApiConfig } from '../config.ts';
 import type { ResourceApiConfig } from '../config.ts';
+import { migrateResourceApi } from '../migrations.ts';
 
 export { ALL_SCOPES, authorize, discover, exchange, seedClient, seedUser } from '@payapi/auth-server/testing';
 export type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
@@ -29,6 +33,8 @@ export interface TestApi {
   url: string;
   auth: TestAuthServer;
   config: ResourceApiConfig;
+  /** The API's own pool on the test database (`auth.database.db` is the authorization server's). */
+  db: Knex;
   /** Mismatches between answers and /openapi.json (express-openapi-validator's response check). */
   responseErrors: string[];
   /** Every log line, as written. */
@@ -48,6 +54,8 @@ export async function startTestApi(
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const auth = await startTestAuthServer({ RESOURCE_API_URL: url, AUTH_KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET });
+  await migrateResourceApi(auth.database.db);
+  const db = createDatabase({ url: auth.database.url, applicationName: 'payapi-resource-test' });
   const config = configure(loadResourceApiConfig({ RESOURCE_API_URL: url, AUTH_ISSUER: auth.issuer, DATABASE_URL: auth.database.url, LOG_LEVEL: 'info' }));
   const responseErrors: string[] = [];
   const logs: string[] = [];
@@ -57,7 +65,7 @@ export async function startTestApi(
       callback();
     },
   });
-  const app = createResourceApi(config, auth.database.db, {
+  const app = createResourceApi(config, db, {
     ...options,
     logDestination,
     onResponseValidationError: (error: Error, _body: unknown, req: Request) => {
@@ -69,11 +77,13 @@ export async function startTestApi(
     url,
     auth,
     config,
+    db,
     responseErrors,
     logs,
     async close() {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
+      await db.destroy();
       await auth.close();
     },
   };

@@ -1,9 +1,9 @@
 /**
- * Fault 3 (issue 6), authorization-server half: generated requests to oidc-provider's public
+ * Fault 3 (docs/testing.md), authorization-server half: generated requests to oidc-provider's public
  * endpoints (token, introspection, revocation, authorization, discovery, JWKS, userinfo,
  * registration) with real and hostile parameters and credentials. None may answer 5xx or hang.
  * oidc-provider's own error format (RFC 6749 §5.2 JSON, HTML error pages) is not checked here:
- * the contract gives the authorization server no problem+json rule.
+ * the authorization server keeps OAuth's own error format, not problem+json.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 /**
- * Fault 3 (issue 6), resource API half: requests generated with fast-check from the OpenAPI
+ * Fault 3 (docs/testing.md), resource API half: requests generated with fast-check from the OpenAPI
  * document the running API serves (valid, near-valid and hostile values for every path, query and
  * header parameter and body; undocumented paths and methods; odd headers; good, tampered, odd or
  * missing credentials). Every answer must come within a bounded time, never 5xx, every error as

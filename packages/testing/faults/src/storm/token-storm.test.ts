@@ -1,5 +1,5 @@
 /**
- * Fault 4 (issue 6): a storm of bad access tokens against the real resource API process (random
+ * Fault 4 (docs/testing.md): a storm of bad access tokens against the real resource API process (random
  * `kid`s, unknown keys, `alg: none`, HMAC with the public key, expired and wrong-audience tokens
  * signed with the real key, garbage). Every one must be refused with 401 and
  * `WWW-Authenticate: Bearer error="invalid_token"`, and the API must fetch the authorization
@@ -26,7 +26,8 @@ import type { FaultSystem } from '../support/fault-system.ts';
 import { histogram, maxMs, quantileMs, recordFigures } from '../support/figures.ts';
 import { pick } from '../support/form.ts';
 import { apiCall, jsonOf } from '../support/http.ts';
-import { runPool, sleep } from '../support/pool.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pMap from 'p-map';
 import { STORM_KINDS, stormTokenMaker } from './storm-tokens.ts';
 import type { StormKind } from './storm-tokens.ts';
 
@@ -79,11 +80,11 @@ describe('a storm of bad access tokens', () => {
     const startedAt = performance.now();
     const answers: Array<{ kind: StormKind; status: number; challenge: string; code: string | undefined; ms: number }> = [];
     while (answers.length < SHAPE.requests || performance.now() - startedAt < SHAPE.minStormMs) {
-      answers.push(...await runPool(plan, SHAPE.concurrency, async (kind, index) => {
+      answers.push(...await pMap(plan, async (kind, index) => {
         const response = await apiCall(faults.system.api.url, 'GET', paths[index % paths.length] as string, { token: tokens[index], agent, timeoutMs: 10_000 });
         const challenge = [response.headers['www-authenticate'] ?? []].flat().join(', ');
         return { kind, status: response.status, challenge, code: (jsonOf(response) as { code?: string } | undefined)?.code, ms: response.durationMs };
-      }));
+      }, { concurrency: SHAPE.concurrency }));
     }
     const stormMs = performance.now() - startedAt;
     agent.destroy();

@@ -3,7 +3,7 @@ import { mintTokens, seedPartner, startProductionSystem } from '@payapi/system-t
 import type { ProductionSystem, SeededPartner } from '@payapi/system-testing';
 import type { Knex } from 'knex';
 
-/** Access tokens live 300 s (README); mint a new one when the last is older than this. */
+/** Access tokens live 300 s (docs/authorization-server.md); mint a new one when the last is older than this. */
 const TOKEN_REUSE_MS = 200_000;
 
 /** A seeded account and the index of its owner in {@link FaultSystem.partner}'s users. */

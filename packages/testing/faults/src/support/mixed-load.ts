@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Agent } from 'node:http';
 import { apiCall, jsonOf } from './http.ts';
 import type { FaultSystem } from './fault-system.ts';
-import { sleep } from './pool.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sendTransfer } from './transfer-load.ts';
 import type { PlannedTransfer } from './transfer-load.ts';
 

@@ -1,0 +1,472 @@
+-- Schema `ledger` as its migrations leave it, made by `pnpm schema:snapshot` with pg_dump 15 on PostgreSQL 15. Do not edit: regenerate.
+
+--
+-- Name: ledger; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA ledger;
+
+--
+-- Name: assert_transfer_balanced(); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.assert_transfer_balanced() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      checked_id text;
+      t ledger.transfers%ROWTYPE;
+      debit bigint;
+      credit bigint;
+      posting_count int;
+    BEGIN
+      -- PL/pgSQL plans each statement when first run, so the branch for the other table never compiles.
+      IF TG_TABLE_NAME = 'transfers' THEN
+        checked_id := NEW.id;
+      ELSE
+        checked_id := NEW.transfer_id;
+        IF EXISTS (SELECT 1 FROM ledger.transfers WHERE id = checked_id AND xmin = pg_current_xact_id()::xid) THEN
+          RETURN NULL;
+        END IF;
+      END IF;
+      SELECT * INTO t FROM ledger.transfers WHERE id = checked_id;
+      SELECT count(*),
+             sum(amount_minor) FILTER (WHERE account_id = t.source_account_id),
+             sum(amount_minor) FILTER (WHERE account_id = t.destination_account_id)
+        INTO posting_count, debit, credit
+        FROM ledger.postings WHERE transfer_id = checked_id;
+      IF t.id IS NULL OR posting_count <> 2 OR debit IS DISTINCT FROM -t.amount_minor
+         OR credit IS DISTINCT FROM t.amount_minor THEN
+        RAISE EXCEPTION 'ledger invariant: transfer % is not balanced (% postings, debit %, credit %)',
+          checked_id, posting_count, debit, credit USING ERRCODE = 'integrity_constraint_violation';
+      END IF;
+      RETURN NULL;
+    END
+    $$;
+
+--
+-- Name: book_transfer(text, text, text, text, text, text, bigint, text, text, text, boolean); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.book_transfer(p_kind text, p_transfer_id text, p_debit_posting_id text, p_credit_posting_id text, p_source text, p_destination text, p_amount bigint, p_currency text, p_description text, p_client_id text, p_transaction_clock boolean) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      src ledger.accounts%ROWTYPE;
+      dst ledger.accounts%ROWTYPE;
+      stamp timestamptz;
+    BEGIN
+      -- ORDER BY under FOR UPDATE: rows are locked in the sorted order, lowest id first.
+      PERFORM 1 FROM ledger.accounts WHERE id IN (p_source, p_destination) ORDER BY id FOR UPDATE;
+      SELECT * INTO src FROM ledger.accounts WHERE id = p_source;
+      SELECT * INTO dst FROM ledger.accounts WHERE id = p_destination;
+      -- Funding (system) accounts are invisible to ordinary transfers; an opening balance must come from one.
+      IF src.id IS NULL OR (src.type = 'funding') <> (p_kind = 'opening_balance') THEN
+        RETURN jsonb_build_object('error', jsonb_build_object('code', 'account_not_found', 'message', 'source account not found'));
+      END IF;
+      IF dst.id IS NULL OR dst.type = 'funding' THEN
+        RETURN jsonb_build_object('error', jsonb_build_object('code', 'account_not_found', 'message', 'destination account not found'));
+      END IF;
+      IF src.currency <> p_currency OR dst.currency <> p_currency THEN
+        -- Names the transfer's currency only: the destination may be someone else's account.
+        RETURN jsonb_build_object('error', jsonb_build_object('code', 'currency_mismatch',
+          'message', format('both accounts must hold %s, the currency of the transfer', p_currency)));
+      END IF;
+      IF NOT src.allow_overdraft AND src.balance_minor < p_amount THEN
+        RETURN jsonb_build_object('error', jsonb_build_object('code', 'insufficient_funds',
+          'message', 'the source account balance is lower than the amount'));
+      END IF;
+      -- bigint range, checked before writing (p_amount > 0, so neither side of the comparisons overflows).
+      IF dst.balance_minor > 9223372036854775807 - p_amount OR src.balance_minor < -9223372036854775807 - 1 + p_amount THEN
+        RETURN jsonb_build_object('error', jsonb_build_object('code', 'balance_out_of_range',
+          'message', 'the transfer would take a balance out of the representable range'));
+      END IF;
+      stamp := CASE WHEN p_transaction_clock THEN now() ELSE clock_timestamp() END;
+      INSERT INTO ledger.transfers
+        (id, kind, source_account_id, destination_account_id, amount_minor, currency, description, client_id, created_at)
+        VALUES (p_transfer_id, p_kind, p_source, p_destination, p_amount, p_currency, p_description, p_client_id, stamp);
+      UPDATE ledger.accounts SET balance_minor = balance_minor - p_amount WHERE id = p_source;
+      UPDATE ledger.accounts SET balance_minor = balance_minor + p_amount WHERE id = p_destination;
+      INSERT INTO ledger.postings (id, transfer_id, account_id, amount_minor, balance_after_minor, booked_at)
+        VALUES (p_debit_posting_id, p_transfer_id, p_source, -p_amount, src.balance_minor - p_amount, stamp),
+               (p_credit_posting_id, p_transfer_id, p_destination, p_amount, dst.balance_minor + p_amount, stamp);
+      RETURN jsonb_build_object('transfer', jsonb_build_object(
+        'id', p_transfer_id, 'kind', p_kind, 'sourceAccountId', p_source, 'destinationAccountId', p_destination,
+        'amountMinor', p_amount::text, 'currency', p_currency, 'description', p_description, 'clientId', p_client_id,
+        'status', 'completed', 'createdAt', to_char(stamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')));
+    END
+    $$;
+
+--
+-- Name: post_transfer(text, text, text, text, integer, text, text, text, text, text, text, bigint, text, text); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.post_transfer(p_client_id text, p_subject text, p_idempotency_key text, p_request_hash text, p_ttl_seconds integer, p_source_owner text, p_transfer_id text, p_debit_posting_id text, p_credit_posting_id text, p_source text, p_destination text, p_amount bigint, p_currency text, p_description text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      owner text;
+      rec ledger.idempotency_records%ROWTYPE;
+      outcome jsonb;
+    BEGIN
+      IF p_source_owner IS NOT NULL THEN
+        SELECT owner_subject INTO owner FROM ledger.accounts WHERE id = p_source;
+        IF owner IS DISTINCT FROM p_source_owner THEN
+          RETURN jsonb_build_object('refused', jsonb_build_object('code', 'account_not_found', 'message', 'source account not found'));
+        END IF;
+      END IF;
+      IF p_idempotency_key IS NULL THEN
+        RETURN jsonb_build_object('outcome', ledger.book_transfer('transfer', p_transfer_id, p_debit_posting_id,
+          p_credit_posting_id, p_source, p_destination, p_amount, p_currency, p_description, p_client_id, false), 'replayed', false);
+      END IF;
+      -- Client ids, subjects and keys hold no control characters (checked by the caller), so a newline separates them.
+      IF NOT pg_try_advisory_xact_lock(hashtextextended(p_client_id || E'\n' || p_subject || E'\n' || p_idempotency_key, 0)) THEN
+        RETURN jsonb_build_object('refused', jsonb_build_object('code', 'idempotency_key_in_flight',
+          'message', 'a request with this idempotency key is still being processed'));
+      END IF;
+      -- The subject's own record comes before one of the empty subject (written before keys were
+      -- scoped per subject, migration 20261206_04), which matches any subject of its client until it expires.
+      SELECT * INTO rec FROM ledger.idempotency_records
+        WHERE client_id = p_client_id AND subject IN (p_subject, '') AND idempotency_key = p_idempotency_key
+        ORDER BY subject DESC LIMIT 1;
+      IF rec.client_id IS NOT NULL AND rec.expires_at > now() THEN
+        IF rec.request_hash <> p_request_hash THEN
+          RETURN jsonb_build_object('refused', jsonb_build_object('code', 'idempotency_key_reused',
+            'message', 'this idempotency key was already used for a different request'));
+        END IF;
+        RETURN jsonb_build_object('outcome', rec.response, 'replayed', true);
+      END IF;
+      outcome := ledger.book_transfer('transfer', p_transfer_id, p_debit_posting_id, p_credit_posting_id,
+        p_source, p_destination, p_amount, p_currency, p_description, p_client_id, false);
+      -- An expired record of the same key is replaced.
+      INSERT INTO ledger.idempotency_records
+          (client_id, subject, idempotency_key, request_hash, response, transfer_id, created_at, expires_at)
+        VALUES (p_client_id, p_subject, p_idempotency_key, p_request_hash, outcome,
+          outcome->'transfer'->>'id', now(), now() + make_interval(secs => p_ttl_seconds))
+        ON CONFLICT (client_id, subject, idempotency_key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, response = EXCLUDED.response, transfer_id = EXCLUDED.transfer_id,
+              created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at;
+      RETURN jsonb_build_object('outcome', outcome, 'replayed', false);
+    END
+    $$;
+
+--
+-- Name: refuse_change(); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.refuse_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      RAISE EXCEPTION 'ledger invariant: % is append-only (% refused)', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'integrity_constraint_violation';
+    END
+    $$;
+
+--
+-- Name: accounts; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.accounts (
+    id text NOT NULL,
+    owner_subject text,
+    name text NOT NULL,
+    type text NOT NULL,
+    currency text NOT NULL,
+    balance_minor bigint DEFAULT 0 NOT NULL,
+    allow_overdraft boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT accounts_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT accounts_funding_has_no_owner CHECK (((type = 'funding'::text) = (owner_subject IS NULL))),
+    CONSTRAINT accounts_id_check CHECK ((id ~ '^acc_[0-9a-f]{32}$'::text)),
+    CONSTRAINT accounts_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT accounts_no_overdraft CHECK ((allow_overdraft OR (balance_minor >= 0))),
+    CONSTRAINT accounts_owner_subject_check CHECK (((char_length(owner_subject) >= 1) AND (char_length(owner_subject) <= 255))),
+    CONSTRAINT accounts_type_check CHECK ((type = ANY (ARRAY['current'::text, 'savings'::text, 'funding'::text])))
+);
+
+--
+-- Name: TABLE accounts; Type: COMMENT; Schema: ledger; Owner: -
+--
+
+COMMENT ON TABLE ledger.accounts IS 'balance_minor is in minor units of currency and equals the sum of the account''s postings';
+
+--
+-- Name: idempotency_records; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.idempotency_records (
+    client_id text NOT NULL,
+    idempotency_key text NOT NULL,
+    request_hash text NOT NULL,
+    response jsonb NOT NULL,
+    transfer_id text,
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    subject text NOT NULL,
+    CONSTRAINT idempotency_records_client_id_check CHECK (((char_length(client_id) >= 1) AND (char_length(client_id) <= 255))),
+    CONSTRAINT idempotency_records_idempotency_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 255))),
+    CONSTRAINT idempotency_records_subject_check CHECK ((char_length(subject) <= 255))
+);
+
+--
+-- Name: COLUMN idempotency_records.subject; Type: COMMENT; Schema: ledger; Owner: -
+--
+
+COMMENT ON COLUMN ledger.idempotency_records.subject IS 'the subject the client acted for; empty: recorded before keys were scoped per subject, matches any subject of the client';
+
+--
+-- Name: knex_migrations; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.knex_migrations (
+    id integer NOT NULL,
+    name character varying(255),
+    batch integer,
+    migration_time timestamp with time zone
+);
+
+--
+-- Name: knex_migrations_id_seq; Type: SEQUENCE; Schema: ledger; Owner: -
+--
+
+CREATE SEQUENCE ledger.knex_migrations_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: knex_migrations_id_seq; Type: SEQUENCE OWNED BY; Schema: ledger; Owner: -
+--
+
+ALTER SEQUENCE ledger.knex_migrations_id_seq OWNED BY ledger.knex_migrations.id;
+
+--
+-- Name: knex_migrations_lock; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.knex_migrations_lock (
+    index integer NOT NULL,
+    is_locked integer
+);
+
+--
+-- Name: knex_migrations_lock_index_seq; Type: SEQUENCE; Schema: ledger; Owner: -
+--
+
+CREATE SEQUENCE ledger.knex_migrations_lock_index_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: knex_migrations_lock_index_seq; Type: SEQUENCE OWNED BY; Schema: ledger; Owner: -
+--
+
+ALTER SEQUENCE ledger.knex_migrations_lock_index_seq OWNED BY ledger.knex_migrations_lock.index;
+
+--
+-- Name: postings; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.postings (
+    id text NOT NULL,
+    transfer_id text NOT NULL,
+    account_id text NOT NULL,
+    amount_minor bigint NOT NULL,
+    balance_after_minor bigint NOT NULL,
+    booked_at timestamp with time zone NOT NULL,
+    CONSTRAINT postings_amount_minor_check CHECK ((amount_minor <> 0)),
+    CONSTRAINT postings_id_check CHECK ((id ~ '^pst_[0-9a-f]{32}$'::text))
+);
+
+--
+-- Name: COLUMN postings.amount_minor; Type: COMMENT; Schema: ledger; Owner: -
+--
+
+COMMENT ON COLUMN ledger.postings.amount_minor IS 'signed: negative = debit (money leaves the account), positive = credit';
+
+--
+-- Name: transfers; Type: TABLE; Schema: ledger; Owner: -
+--
+
+CREATE TABLE ledger.transfers (
+    id text NOT NULL,
+    kind text NOT NULL,
+    source_account_id text NOT NULL,
+    destination_account_id text NOT NULL,
+    amount_minor bigint NOT NULL,
+    currency text NOT NULL,
+    description text,
+    client_id text,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT transfers_amount_minor_check CHECK ((amount_minor > 0)),
+    CONSTRAINT transfers_client_id_check CHECK (((char_length(client_id) >= 1) AND (char_length(client_id) <= 255))),
+    CONSTRAINT transfers_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT transfers_description_check CHECK ((char_length(description) <= 140)),
+    CONSTRAINT transfers_distinct_accounts CHECK ((source_account_id <> destination_account_id)),
+    CONSTRAINT transfers_id_check CHECK ((id ~ '^tr_[0-9a-f]{32}$'::text)),
+    CONSTRAINT transfers_kind_check CHECK ((kind = ANY (ARRAY['transfer'::text, 'opening_balance'::text])))
+);
+
+--
+-- Name: knex_migrations id; Type: DEFAULT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.knex_migrations ALTER COLUMN id SET DEFAULT nextval('ledger.knex_migrations_id_seq'::regclass);
+
+--
+-- Name: knex_migrations_lock index; Type: DEFAULT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.knex_migrations_lock ALTER COLUMN index SET DEFAULT nextval('ledger.knex_migrations_lock_index_seq'::regclass);
+
+--
+-- Name: accounts accounts_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.accounts
+    ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
+
+--
+-- Name: idempotency_records idempotency_records_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.idempotency_records
+    ADD CONSTRAINT idempotency_records_pkey PRIMARY KEY (client_id, subject, idempotency_key);
+
+--
+-- Name: knex_migrations_lock knex_migrations_lock_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.knex_migrations_lock
+    ADD CONSTRAINT knex_migrations_lock_pkey PRIMARY KEY (index);
+
+--
+-- Name: knex_migrations knex_migrations_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.knex_migrations
+    ADD CONSTRAINT knex_migrations_pkey PRIMARY KEY (id);
+
+--
+-- Name: postings postings_one_per_account_and_transfer; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.postings
+    ADD CONSTRAINT postings_one_per_account_and_transfer UNIQUE (transfer_id, account_id);
+
+--
+-- Name: postings postings_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.postings
+    ADD CONSTRAINT postings_pkey PRIMARY KEY (id);
+
+--
+-- Name: transfers transfers_pkey; Type: CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.transfers
+    ADD CONSTRAINT transfers_pkey PRIMARY KEY (id);
+
+--
+-- Name: accounts_one_funding_per_currency; Type: INDEX; Schema: ledger; Owner: -
+--
+
+CREATE UNIQUE INDEX accounts_one_funding_per_currency ON ledger.accounts USING btree (currency) WHERE (type = 'funding'::text);
+
+--
+-- Name: accounts_owner_idx; Type: INDEX; Schema: ledger; Owner: -
+--
+
+CREATE INDEX accounts_owner_idx ON ledger.accounts USING btree (owner_subject, created_at, id) WHERE (owner_subject IS NOT NULL);
+
+--
+-- Name: idempotency_records_expiry_idx; Type: INDEX; Schema: ledger; Owner: -
+--
+
+CREATE INDEX idempotency_records_expiry_idx ON ledger.idempotency_records USING btree (expires_at);
+
+--
+-- Name: postings_history_idx; Type: INDEX; Schema: ledger; Owner: -
+--
+
+CREATE INDEX postings_history_idx ON ledger.postings USING btree (account_id, booked_at DESC, id DESC);
+
+--
+-- Name: postings postings_append_only; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE TRIGGER postings_append_only BEFORE DELETE OR UPDATE ON ledger.postings FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+
+--
+-- Name: postings postings_balanced; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER postings_balanced AFTER INSERT ON ledger.postings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger.assert_transfer_balanced();
+
+--
+-- Name: postings postings_no_truncate; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON ledger.postings FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+
+--
+-- Name: transfers transfers_append_only; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE TRIGGER transfers_append_only BEFORE DELETE OR UPDATE ON ledger.transfers FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+
+--
+-- Name: transfers transfers_balanced; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE CONSTRAINT TRIGGER transfers_balanced AFTER INSERT ON ledger.transfers DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger.assert_transfer_balanced();
+
+--
+-- Name: transfers transfers_no_truncate; Type: TRIGGER; Schema: ledger; Owner: -
+--
+
+CREATE TRIGGER transfers_no_truncate BEFORE TRUNCATE ON ledger.transfers FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+
+--
+-- Name: idempotency_records idempotency_records_transfer_id_fkey; Type: FK CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.idempotency_records
+    ADD CONSTRAINT idempotency_records_transfer_id_fkey FOREIGN KEY (transfer_id) REFERENCES ledger.transfers(id);
+
+--
+-- Name: postings postings_account_id_fkey; Type: FK CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.postings
+    ADD CONSTRAINT postings_account_id_fkey FOREIGN KEY (account_id) REFERENCES ledger.accounts(id);
+
+--
+-- Name: postings postings_transfer_id_fkey; Type: FK CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.postings
+    ADD CONSTRAINT postings_transfer_id_fkey FOREIGN KEY (transfer_id) REFERENCES ledger.transfers(id);
+
+--
+-- Name: transfers transfers_destination_account_id_fkey; Type: FK CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.transfers
+    ADD CONSTRAINT transfers_destination_account_id_fkey FOREIGN KEY (destination_account_id) REFERENCES ledger.accounts(id);
+
+--
+-- Name: transfers transfers_source_account_id_fkey; Type: FK CONSTRAINT; Schema: ledger; Owner: -
+--
+
+ALTER TABLE ONLY ledger.transfers
+    ADD CONSTRAINT transfers_source_account_id_fkey FOREIGN KEY (source_account_id) REFERENCES ledger.accounts(id);

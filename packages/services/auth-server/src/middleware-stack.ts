@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import type { JSONWebKeySet } from 'jose';
+import type { Knex } from 'knex';
+import helmet from 'koa-helmet';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import { accountRoutes } from './account/routes.ts';
+import type { ClientCache } from './adapter/index.ts';
+import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
+import type { AuthServerConfig } from './config.ts';
+import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
+import { koaRequestLog } from './observability/request-log.ts';
+import { rejectUnstorableParams } from './reject-unstorable-params.ts';
+import { requireIssuerHost } from './require-issuer-host.ts';
+import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
+import type { LoginThrottle } from './users/index.ts';
+
+const STYLESHEET = readFileSync(join(import.meta.dirname, 'views', 'style.css'), 'utf8');
+
+/** What the middleware of one provider needs; the same for every provider a server builds. */
+export interface StackParts {
+  config: AuthServerConfig;
+  db: Knex;
+  logger: Logger;
+  clientCache: ClientCache;
+  throttle: LoginThrottle;
+}
+
+/**
+ * Puts our middleware in front of oidc-provider's own routes, in this order. `provider.use` adds
+ * each step before the provider's router, so a step wraps every step after it and the provider's
+ * endpoints; the order is the reason for most of them to work at all.
+ *
+ * @param provider a new provider, before its `callback()` is taken
+ * @param parts the configuration, database, logger, client cache and sign-in throttle the steps use
+ * @param publicJwks the provider's signing keys without their private parts, to verify the JWT
+ *   access tokens it issued (introspection and revocation, RFC 7662 / RFC 7009)
+ * @throws nothing itself; the steps answer or rethrow per request
+ */
+export function useMiddlewareStack(provider: Provider, parts: StackParts, publicJwks: JSONWebKeySet): void {
+  // 1. Request log and `x-fapi-interaction-id`: first, so every answer below (a 421, an error page)
+  //    carries the id and is logged, and the duration covers all the work.
+  provider.use(koaRequestLog(parts.logger));
+  // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too.
+  provider.use(securityHeaders(parts.config));
+  // 3. The request must be for the issuer's host (421 otherwise) before oidc-provider builds any
+  //    URL from the Host header (discovery's endpoints): see require-issuer-host.ts.
+  provider.use(requireIssuerHost(parts.config.issuer));
+  // 4. Parameters PostgreSQL jsonb cannot store (U+0000, broken UTF-8) are a 400 here, before
+  //    oidc-provider saves them with an interaction and fails with a 500.
+  provider.use(rejectUnstorableParams);
+  // 5. Introspection and revocation of our JWT access tokens: wraps oidc-provider's endpoints and
+  //    takes over its `unsupported_token_type` answer, once the provider authenticated the client.
+  provider.use(jwtTokenEndpoints(provider, parts.db, publicJwks, parts.clientCache));
+  // 6. A registration refused for its metadata gives its initial access token back: reads the
+  //    answer of oidc-provider's registration endpoint, after it ran.
+  provider.use(keepInitialAccessTokenOnRefusal(parts.db));
+  // 7. Expired or finished interactions become a page that says so: wraps the interaction routes
+  //    below, whose `interactionDetails` throws for them.
+  provider.use(expiredInteractionPage);
+  // 8. The stylesheet of our pages, from memory (no file access per request).
+  provider.use(stylesheetRoute().routes());
+  // 9. Our pages: sign-in and consent (`/interaction/…`), then connected apps (`/account/…`). Last,
+  //    so steps 1-4 and 7 apply to them.
+  provider.use(interactionRoutes(provider, parts.db, parts.throttle).routes());
+  provider.use(accountRoutes(provider, parts.db, parts.throttle, parts.config).routes());
+}
+
+/**
+ * helmet with our page policy: CSP without inline script and `frame-ancestors 'none'`,
+ * `X-Frame-Options: DENY`, HSTS in production only (plain http on localhost otherwise).
+ */
+function securityHeaders(config: AuthServerConfig) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        // No inline script of ours. oidc-provider adds the hash of its own auto-submit script
+        // (form_post responses, logout) to script-src when the directive is present.
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        // No form-action: browsers apply it to the redirect back to the partner after a form post.
+      },
+    },
+    frameguard: { action: 'deny' },
+    strictTransportSecurity: config.production,
+    crossOriginResourcePolicy: false,
+  });
+}
+
+/** `GET /assets/style.css`, cacheable for an hour. */
+function stylesheetRoute(): Router {
+  const assets = new Router();
+  assets.get('/assets/style.css', (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = STYLESHEET;
+  });
+  return assets;
+}

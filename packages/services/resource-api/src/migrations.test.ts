@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createTestDatabase } from '@payapi/platform/testing';
+import type { TestDatabase } from '@payapi/platform/testing';
+import { migrateResourceApi, rollbackResourceApi } from './migrations.ts';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant'];
+
+async function apiFunctions(): Promise<string[]> {
+  const { rows } = await database.db.raw<{ rows: Array<{ signature: string }> }>(
+    `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'api' ORDER BY 1`);
+  return rows.map((row) => row.signature);
+}
+
+describe('resource API migrations (schema api)', () => {
+  test('migrate up creates api.post_transfer, even before schemas ledger and auth exist (it calls them when it runs)', async () => {
+    expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
+    expect(await apiFunctions()).toEqual([
+      'api.post_transfer(text,text,text,text,text,integer,text,text,text,text,text,text,bigint,text,text)',
+    ]);
+  });
+
+  test('migrating again applies nothing', async () => {
+    expect(await migrateResourceApi(database.db)).toEqual([]);
+  });
+
+  test('down removes the function, and up again restores it', async () => {
+    expect(await rollbackResourceApi(database.db)).toEqual([...API_MIGRATIONS].reverse());
+    expect(await apiFunctions()).toEqual([]);
+    expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
+    expect(await apiFunctions()).toHaveLength(1);
+  });
+});
