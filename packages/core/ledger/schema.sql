@@ -98,6 +98,32 @@ CREATE FUNCTION ledger.book_transfer(p_kind text, p_transfer_id text, p_debit_po
     $$;
 
 --
+-- Name: format_amount(bigint, text); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.format_amount(p_minor bigint, p_currency text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT CASE WHEN e IS NULL THEN NULL
+                    WHEN e = 0 THEN p_minor::text
+                    ELSE CASE WHEN p_minor < 0 THEN '-' ELSE '' END
+                         || div(abs(p_minor::numeric), (10 ^ e)::bigint)::text
+                         || '.' || lpad(mod(abs(p_minor::numeric), (10 ^ e)::bigint)::text, e, '0')
+               END
+          FROM (SELECT ledger.minor_unit_exponent(p_currency) AS e) exponent
+      $$;
+
+--
+-- Name: minor_unit_exponent(text); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.minor_unit_exponent(p_currency text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT CASE p_currency WHEN 'AUD' THEN 2 WHEN 'BHD' THEN 3 WHEN 'CAD' THEN 2 WHEN 'CHF' THEN 2 WHEN 'CNY' THEN 2 WHEN 'DKK' THEN 2 WHEN 'EUR' THEN 2 WHEN 'GBP' THEN 2 WHEN 'HKD' THEN 2 WHEN 'JOD' THEN 3 WHEN 'JPY' THEN 0 WHEN 'KRW' THEN 0 WHEN 'KWD' THEN 3 WHEN 'NOK' THEN 2 WHEN 'NZD' THEN 2 WHEN 'OMR' THEN 3 WHEN 'SEK' THEN 2 WHEN 'SGD' THEN 2 WHEN 'USD' THEN 2 END
+      $$;
+
+--
 -- Name: post_transfer(text, text, text, text, integer, text, text, text, text, text, text, bigint, text, text); Type: FUNCTION; Schema: ledger; Owner: -
 --
 
@@ -162,6 +188,21 @@ CREATE FUNCTION ledger.refuse_change() RETURNS trigger
         USING ERRCODE = 'integrity_constraint_violation';
     END
     $$;
+
+--
+-- Name: transfer_postings(text); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.transfer_postings(p_transfer_id text) RETURNS TABLE(id text, transfer_id text, account_id text, amount_minor bigint, balance_after_minor bigint, currency text, counterparty_account_id text, description text, booked_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    AS $$
+        SELECT p.id, p.transfer_id, p.account_id, p.amount_minor, p.balance_after_minor, t.currency,
+               CASE WHEN p.amount_minor < 0 THEN t.destination_account_id ELSE t.source_account_id END,
+               t.description, p.booked_at
+          FROM ledger.postings p JOIN ledger.transfers t ON t.id = p.transfer_id
+         WHERE p.transfer_id = p_transfer_id
+         ORDER BY p.amount_minor
+      $$;
 
 --
 -- Name: accounts; Type: TABLE; Schema: ledger; Owner: -

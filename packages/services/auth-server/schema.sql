@@ -31,6 +31,20 @@ CREATE FUNCTION auth.access_token_is_active(p_jti text) RETURNS boolean
       $$;
 
 --
+-- Name: account_readers(text[]); Type: FUNCTION; Schema: auth; Owner: -
+--
+
+CREATE FUNCTION auth.account_readers(p_account_ids text[]) RETURNS TABLE(client_id text, account_id text)
+    LANGUAGE sql STABLE
+    AS $$
+        SELECT DISTINCT g.client_id, a.account_id
+          FROM unnest(p_account_ids) AS a(account_id)
+          JOIN auth.grant_accounts g ON g.account_ids @> ARRAY[a.account_id]
+         WHERE 'transactions:read' = ANY (string_to_array(g.scope, ' '))
+           AND auth.grant_is_active(g.grant_id)
+      $$;
+
+--
 -- Name: grant_is_active(text); Type: FUNCTION; Schema: auth; Owner: -
 --
 
@@ -351,6 +365,12 @@ CREATE INDEX access_tokens_expiry_idx ON auth.access_tokens USING btree (expires
 --
 
 CREATE INDEX access_tokens_grant_idx ON auth.access_tokens USING btree (grant_id) WHERE (grant_id IS NOT NULL);
+
+--
+-- Name: grant_accounts_account_ids_idx; Type: INDEX; Schema: auth; Owner: -
+--
+
+CREATE INDEX grant_accounts_account_ids_idx ON auth.grant_accounts USING gin (account_ids);
 
 --
 -- Name: grant_accounts_subject_idx; Type: INDEX; Schema: auth; Owner: -

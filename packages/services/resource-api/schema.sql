@@ -7,6 +7,32 @@
 CREATE SCHEMA api;
 
 --
+-- Name: append_transfer_events(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.append_transfer_events(p_transfer jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      posting record;
+    BEGIN
+      IF p_transfer->>'clientId' IS NOT NULL THEN
+        PERFORM events.append('transfer.completed', p_transfer->>'clientId', api.wire_transfer(p_transfer));
+      END IF;
+      FOR posting IN
+        SELECT p.*, r.client_id
+          FROM ledger.transfer_postings(p_transfer->>'id') p
+          JOIN auth.account_readers(ARRAY[p_transfer->>'sourceAccountId', p_transfer->>'destinationAccountId']) r
+            ON r.account_id = p.account_id
+      LOOP
+        PERFORM events.append('transaction.booked', posting.client_id, api.wire_transaction(posting.id, posting.transfer_id,
+          posting.account_id, posting.amount_minor, posting.balance_after_minor, posting.currency,
+          posting.counterparty_account_id, posting.description, posting.booked_at));
+      END LOOP;
+    END
+    $$;
+
+--
 -- Name: post_transfer(text, text, text, text, text, integer, text, text, text, text, text, text, bigint, text, text); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -15,6 +41,7 @@ CREATE FUNCTION api.post_transfer(p_jti text, p_client_id text, p_subject text, 
     AS $$
     DECLARE
       allowed text[];
+      answer jsonb;
     BEGIN
       allowed := auth.access_token_account_ids(p_jti);
       IF allowed IS NULL THEN
@@ -23,11 +50,57 @@ CREATE FUNCTION api.post_transfer(p_jti text, p_client_id text, p_subject text, 
       IF NOT (p_source = ANY (allowed)) THEN
         RETURN '{"refused": {"code": "source_not_consented"}}'::jsonb;
       END IF;
-      RETURN ledger.post_transfer(p_client_id => p_client_id, p_subject => p_subject,
+      answer := ledger.post_transfer(p_client_id => p_client_id, p_subject => p_subject,
         p_idempotency_key => p_idempotency_key, p_request_hash => p_request_hash, p_ttl_seconds => p_ttl_seconds,
         p_source_owner => p_source_owner, p_transfer_id => p_transfer_id, p_debit_posting_id => p_debit_posting_id,
         p_credit_posting_id => p_credit_posting_id, p_source => p_source, p_destination => p_destination,
         p_amount => p_amount, p_currency => p_currency, p_description => p_description);
+      IF NOT answer ? 'refused' AND NOT (answer->>'replayed')::boolean AND answer->'outcome' ? 'transfer' THEN
+        PERFORM api.append_transfer_events(answer->'outcome'->'transfer');
+      END IF;
+      RETURN answer;
+    END
+    $$;
+
+--
+-- Name: wire_transaction(text, text, text, bigint, bigint, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.wire_transaction(p_id text, p_transfer_id text, p_account_id text, p_amount_minor bigint, p_balance_after_minor bigint, p_currency text, p_counterparty_account_id text, p_description text, p_booked_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+    BEGIN
+      RETURN jsonb_build_object(
+        'id', p_id,
+        'transfer_id', p_transfer_id,
+        'account_id', p_account_id,
+        'direction', CASE WHEN p_amount_minor < 0 THEN 'debit' ELSE 'credit' END,
+        'amount', ledger.format_amount(abs(p_amount_minor), p_currency),
+        'currency', p_currency,
+        'balance_after', ledger.format_amount(p_balance_after_minor, p_currency),
+        'counterparty_account_id', p_counterparty_account_id,
+        'description', p_description,
+        'booked_at', to_char(p_booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+    END
+    $$;
+
+--
+-- Name: wire_transfer(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.wire_transfer(p_transfer jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+    BEGIN
+      RETURN jsonb_build_object(
+        'id', p_transfer->>'id',
+        'source_account_id', p_transfer->>'sourceAccountId',
+        'destination_account_id', p_transfer->>'destinationAccountId',
+        'amount', ledger.format_amount((p_transfer->>'amountMinor')::bigint, p_transfer->>'currency'),
+        'currency', p_transfer->>'currency',
+        'description', p_transfer->'description',
+        'status', p_transfer->>'status',
+        'created_at', p_transfer->>'createdAt');
     END
     $$;
 

@@ -8,7 +8,8 @@ import { ACCOUNT_COLUMNS, toAccount } from './rows.ts';
 import type { AccountRow } from './rows.ts';
 import { rfc3339 } from './sql.ts';
 import type { Account, Rfc3339 } from './types.ts';
-import { checkShortText, isSafeText } from './validate.ts';
+import { isSafeText } from '@payapi/platform';
+import { checkShortText } from './validate.ts';
 
 /** Input of {@link openAccount}. */
 export interface OpenAccountInput {

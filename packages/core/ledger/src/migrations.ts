@@ -6,6 +6,7 @@ import * as transferFunctions from '../migrations/20261130_02_transfer_functions
 import * as balanceCheckOnce from '../migrations/20261130_03_balance_check_once.ts';
 import * as idempotencyPerSubject from '../migrations/20261206_04_idempotency_per_subject.ts';
 import * as retireInFlightClaims from '../migrations/20261206_05_retire_in_flight_claims.ts';
+import * as transferPostingsForEvents from '../migrations/20261206_06_transfer_postings_for_events.ts';
 
 /**
  * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
@@ -19,6 +20,7 @@ export const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261130_03_balance_check_once', migration: balanceCheckOnce },
     { name: '20261206_04_idempotency_per_subject', migration: idempotencyPerSubject },
     { name: '20261206_05_retire_in_flight_claims', migration: retireInFlightClaims },
+    { name: '20261206_06_transfer_postings_for_events', migration: transferPostingsForEvents },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

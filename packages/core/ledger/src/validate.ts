@@ -1,3 +1,4 @@
+import { isSafeText } from '@payapi/platform';
 import { maxAmountMinor } from './amount.ts';
 import { minorUnitExponent } from './currency.ts';
 import { LedgerError } from './errors.ts';
@@ -6,19 +7,6 @@ import type { TransferRequest } from './types.ts';
 
 /** Longest transfer description, in characters (UTF-16 code units), as in ISO 20022 remittance info. */
 export const DESCRIPTION_LENGTH_MAX = 140;
-
-/**
- * Characters refused in every text field: control characters (C0, DEL, C1) and the bidirectional
- * overrides and isolates that can make a description or name display as something else
- * (Trojan Source, CVE-2021-42574). Lone UTF-16 surrogates are refused separately: the driver would
- * silently turn them into U+FFFD, so two different strings could be stored as one.
- */
-const FORBIDDEN_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-/** True when `text` is well-formed UTF-16 and has none of {@link FORBIDDEN_CHARACTERS}. */
-export function isSafeText(text: string): boolean {
-  return text.isWellFormed() && !FORBIDDEN_CHARACTERS.test(text);
-}
 
 /** A transfer request after {@link checkTransferRequest}: every field present and normalised. */
 export interface CheckedTransferRequest {

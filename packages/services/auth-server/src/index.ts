@@ -13,7 +13,7 @@ export type { CreatedClient, NewClient } from './clients/create-client.ts';
 export { createInitialAccessToken } from './clients/initial-access-token.ts';
 export { createSigningKey, loadSigningKeys } from './keys/signing-keys.ts';
 export type { PrivateJwk } from './keys/signing-keys.ts';
-export { deriveSealingKey } from './keys/seal.ts';
+export { deriveSigningKeySealingKey } from './keys/sealing.ts';
 export { createUser, findUserByUsername, getUserBySub, UserError } from './users/index.ts';
 export type { CreateUserOptions } from './users/index.ts';
 export { TTL_SECONDS, baseConfiguration } from './provider.ts';

@@ -4,6 +4,7 @@
  * mode with the embedded database is `pnpm start` at the root).
  */
 import { createServer } from 'node:http';
+import { migrateEvents } from '@payapi/events';
 import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { loadAuthServerConfig } from './config.ts';
 import { migrateAuth } from './migrations.ts';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
   const db = createDatabase({ url: config.database.url, applicationName: 'payapi-auth' });
   try {
+    await migrateEvents(db);
     await migrateAuth(db);
   } catch (error) {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));

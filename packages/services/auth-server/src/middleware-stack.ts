@@ -15,6 +15,7 @@ import { koaRequestLog } from './observability/request-log.ts';
 import { rejectUnstorableParams } from './reject-unstorable-params.ts';
 import { requireIssuerHost } from './require-issuer-host.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
+import { rememberRequestForRevocations } from './tokens/revocation-reason.ts';
 import type { LoginThrottle } from './users/index.ts';
 
 const STYLESHEET = readFileSync(join(import.meta.dirname, 'views', 'style.css'), 'utf8');
@@ -43,6 +44,8 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   // 1. Request log and `x-fapi-interaction-id`: first, so every answer below (a 421, an error page)
   //    carries the id and is logged, and the duration covers all the work.
   provider.use(koaRequestLog(parts.logger));
+  // 1b. The request's path, for the reason of a grant oidc-provider revokes by itself (`grant.revoked`).
+  provider.use(rememberRequestForRevocations);
   // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too.
   provider.use(securityHeaders(parts.config));
   // 3. The request must be for the issuer's host (421 otherwise) before oidc-provider builds any

@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 import type { DestinationStream, Logger } from 'pino';
 import { startClientCache } from './adapter/index.ts';
 import type { AuthServerConfig } from './config.ts';
-import { deriveSealingKey } from './keys/seal.ts';
+import { deriveSigningKeySealingKey } from './keys/sealing.ts';
 import { loadSigningKeys, signingKeysVersion } from './keys/signing-keys.ts';
 import { purgeExpiredAuthRows } from './maintenance.ts';
 import { useMiddlewareStack } from './middleware-stack.ts';
@@ -54,7 +54,7 @@ export interface AuthServerOptions {
  */
 export async function createAuthServer(config: AuthServerConfig, db: Knex, options: AuthServerOptions = {}): Promise<AuthServer> {
   const logger = options.logger ?? createLogger('auth-server', config.logLevel, options.logDestination);
-  const sealingKey = deriveSealingKey(config.keyEncryptionSecret);
+  const sealingKey = deriveSigningKeySealingKey(config.keyEncryptionSecret);
   const throttle = createLoginThrottle(db);
   const clientCache = await startClientCache(db);
   let providers: RebuiltProvider;

@@ -6,6 +6,7 @@
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
+import { migrateEvents } from '@payapi/events';
 import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
 import { loadResourceApiConfig } from './config.ts';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const db = createDatabase({ url: config.database.url, applicationName: 'payapi-resource' });
   try {
     await migrateLedger(db);
+    await migrateEvents(db);
   } catch (error) {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
   }

@@ -12,7 +12,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant'];
+const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events'];
 
 async function apiFunctions(): Promise<string[]> {
   const { rows } = await database.db.raw<{ rows: Array<{ signature: string }> }>(
@@ -22,10 +22,13 @@ async function apiFunctions(): Promise<string[]> {
 }
 
 describe('resource API migrations (schema api)', () => {
-  test('migrate up creates api.post_transfer, even before schemas ledger and auth exist (it calls them when it runs)', async () => {
+  test('migrate up creates api.post_transfer and its event helpers, even before schemas ledger and auth exist (it calls them when it runs)', async () => {
     expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
     expect(await apiFunctions()).toEqual([
+      'api.append_transfer_events(jsonb)',
       'api.post_transfer(text,text,text,text,text,integer,text,text,text,text,text,text,bigint,text,text)',
+      'api.wire_transaction(text,text,text,bigint,bigint,text,text,text,timestamp with time zone)',
+      'api.wire_transfer(jsonb)',
     ]);
   });
 
@@ -37,6 +40,6 @@ describe('resource API migrations (schema api)', () => {
     expect(await rollbackResourceApi(database.db)).toEqual([...API_MIGRATIONS].reverse());
     expect(await apiFunctions()).toEqual([]);
     expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
-    expect(await apiFunctions()).toHaveLength(1);
+    expect(await apiFunctions()).toHaveLength(4);
   });
 });

@@ -2,6 +2,7 @@ import { migrateSchema, rollbackSchema } from '@payapi/platform';
 import type { SchemaMigrations } from '@payapi/platform';
 import type { Knex } from 'knex';
 import * as postTransferWithGrant from '../migrations/20261206_01_post_transfer_with_grant.ts';
+import * as transferEvents from '../migrations/20261206_02_transfer_events.ts';
 
 /**
  * The resource API's schema `api` and its migrations, in order: SQL functions only, which compose
@@ -12,6 +13,7 @@ const API_SCHEMA: SchemaMigrations = {
   schemaName: 'api',
   migrations: [
     { name: '20261206_01_post_transfer_with_grant', migration: postTransferWithGrant },
+    { name: '20261206_02_transfer_events', migration: transferEvents },
   ],
   lockKey: 0x617069, // "api" in ASCII
 };

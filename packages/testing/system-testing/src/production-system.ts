@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { migrateEvents } from '@payapi/events';
 import { migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import { createDatabase } from '@payapi/platform';
@@ -42,6 +43,7 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
   const db = createDatabase({ url: options.databaseUrl, applicationName: 'payapi-system-testing' });
   try {
     await migrateLedger(db);
+    await migrateEvents(db);
     await migrateAuth(db);
     await migrateResourceApi(db);
   } finally {

@@ -35,12 +35,13 @@ describe('operator CLI', () => {
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
-        '20261206_05_retire_in_flight_claims'],
+        '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events'],
+      events: ['20261206_01_events'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
-        '20261130_05_client_change_notifications'],
-      api: ['20261206_01_post_transfer_with_grant'],
+        '20261130_05_client_change_notifications', '20261206_06_account_readers'],
+      api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events'],
     });
-    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], auth: [], api: [] });
+    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [] });
   });
 
   test('users:create, then accounts:open with an opening balance that is a real posting', async () => {

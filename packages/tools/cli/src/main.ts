@@ -7,9 +7,10 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import {
-  ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSealingKey,
+  ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSigningKeySealingKey,
   findUserByUsername, loadAuthServerConfig, migrateAuth,
 } from '@payapi/auth-server';
+import { migrateEvents } from '@payapi/events';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
 import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, resolveDatabaseUrl } from '@payapi/platform';
 import { migrateResourceApi } from '@payapi/resource-api';
@@ -44,7 +45,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   /** Applies every package's pending migrations, keyed by schema. */
   'db:migrate': async (db, args) => {
     options(args, {});
-    return ok({ migrated: { ledger: await migrateLedger(db), auth: await migrateAuth(db), api: await migrateResourceApi(db) } });
+    return ok({ migrated: { ledger: await migrateLedger(db), events: await migrateEvents(db), auth: await migrateAuth(db), api: await migrateResourceApi(db) } });
   },
 
   /** Checks the books from the tables; exit 3 when anything is wrong. */
@@ -116,7 +117,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'keys:rotate': async (db, args) => {
     options(args, {});
     const config = loadAuthServerConfig(process.env);
-    return ok(await createSigningKey(db, deriveSealingKey(config.keyEncryptionSecret)));
+    return ok(await createSigningKey(db, deriveSigningKeySealingKey(config.keyEncryptionSecret)));
   },
 };
 

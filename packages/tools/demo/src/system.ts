@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { migrateEvents } from '@payapi/events';
 import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import { listenOn } from '@payapi/platform';
@@ -50,7 +51,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const authConfig = loadAuthServerConfig(env);
   const apiConfig = loadResourceApiConfig(env);
   const partnerConfig = loadPartnerDemoConfig(env);
-  const applied = [...(await migrateLedger(options.db)), ...(await migrateAuth(options.db)), ...(await migrateResourceApi(options.db))];
+  const applied = [...(await migrateLedger(options.db)), ...(await migrateEvents(options.db)), ...(await migrateAuth(options.db)),
+    ...(await migrateResourceApi(options.db))];
   const seed = authConfig.production ? undefined : await seedDemo(options.db, {
     partnerDemoUrl: partnerConfig.publicUrl,
     partnerDemoClientSecret: partnerConfig.clientSecret,

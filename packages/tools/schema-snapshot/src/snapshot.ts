@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { migrateEvents } from '@payapi/events';
 import { migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import { repoRoot } from '@payapi/platform';
@@ -17,6 +18,7 @@ export interface SnapshotTarget {
 /** Every schema of the system and its snapshot file. */
 export const SNAPSHOT_TARGETS: readonly SnapshotTarget[] = [
   { schema: 'ledger', file: 'packages/core/ledger/schema.sql' },
+  { schema: 'events', file: 'packages/core/events/schema.sql' },
   { schema: 'auth', file: 'packages/services/auth-server/schema.sql' },
   { schema: 'api', file: 'packages/services/resource-api/schema.sql' },
 ];
@@ -27,12 +29,13 @@ export function snapshotPath(target: SnapshotTarget): string {
 }
 
 /**
- * Applies every package's migrations (schemas `ledger`, `auth`, `api`), as `pnpm cli db:migrate` does.
+ * Applies every package's migrations (schemas `ledger`, `events`, `auth`, `api`), as `pnpm cli db:migrate` does.
  *
  * @throws whatever a migration throws (that migration is rolled back)
  */
 export async function migrateEverySchema(db: Knex): Promise<void> {
   await migrateLedger(db);
+  await migrateEvents(db);
   await migrateAuth(db);
   await migrateResourceApi(db);
 }

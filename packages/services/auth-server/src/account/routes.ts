@@ -66,7 +66,7 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
     if (!session) return;
     const grantId = String(ctx.params.grantId);
     const owned = (await listActiveGrants(db, session.sub)).some((grant) => grant.grantId === grantId);
-    if (owned) await revokeGrant(provider, db, grantId);
+    if (owned) await revokeGrant(provider, db, grantId, 'user_revoked');
     ctx.status = 303;
     ctx.redirect('/account/apps');
   });

@@ -4,6 +4,8 @@ import { errors } from 'oidc-provider';
 import { isOidcModelName, isStorableKey, OIDC_MODEL_NAMES } from './models.ts';
 import type { OidcModelName } from './models.ts';
 import type { ClientCache } from './client-cache.ts';
+import { revocationReasonNow } from '../tokens/revocation-reason.ts';
+import { deleteWithGrantEvents } from './grant-deletion.ts';
 import { claimInitialAccessToken } from './initial-access-token-claim.ts';
 import { claimReplayId } from './replay-claim.ts';
 import { EXPIRES_AT_FROM_SECONDS, LIVE_ROW, STORE_TABLE } from './store-sql.ts';
@@ -134,15 +136,21 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
         `SELECT payload->>'grantId' AS grant_id FROM ${STORE_TABLE} WHERE model = ? AND id = ?`, [this.#model, id]);
       const grantId = found.rows[0]?.grant_id;
       if (grantId) {
-        await db.raw(`DELETE FROM ${STORE_TABLE} WHERE grant_id = ? OR (model = 'Grant' AND id = ?)`, [grantId, grantId]);
+        // A used code or refresh token came back: the whole grant ends (RFC 9700 §4.14.2, §2.2.2).
+        const reason = this.#model === 'AuthorizationCode' ? 'authorization_code_reuse' : 'refresh_token_reuse';
+        await deleteWithGrantEvents(db, `grant_id = ? OR (model = 'Grant' AND id = ?)`, [grantId, grantId], reason);
       }
       if (this.#model === 'PushedAuthorizationRequest') throw new errors.InvalidRequest('request_uri was already used');
       throw new errors.InvalidGrant(`${this.#model} was already used`);
     }
 
-    /** Deletes the row of this model with this id, if any. */
+    /** Deletes the row of this model with this id, if any; a live Grant's end is reported (`grant.revoked`). */
     async destroy(id: string): Promise<void> {
       assertStorableId(id);
+      if (this.#model === 'Grant') {
+        await deleteWithGrantEvents(db, 'model = ? AND id = ?', ['Grant', id], revocationReasonNow());
+        return;
+      }
       await db.raw(`DELETE FROM ${STORE_TABLE} WHERE model = ? AND id = ?`, [this.#model, id]);
     }
 

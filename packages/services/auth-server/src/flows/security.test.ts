@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { createSigningKey } from '../keys/signing-keys.ts';
-import { deriveSealingKey } from '../keys/seal.ts';
+import { deriveSigningKeySealingKey } from '../keys/sealing.ts';
 import { REDIRECT_URI, UserAgent, authorize, discover, exchange, introspect, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
 import type { Alice, TestAuthServer } from '../testing/index.ts';
 
@@ -170,7 +170,7 @@ describe('signing key rotation', () => {
     const a = await discover(server, await seedClient(server));
     const before = await exchange(a, await authorize(server, a, alice, { scope: 'openid accounts:read' }));
     const oldKid = decodeProtectedHeader(before.access_token).kid;
-    const { kid } = await createSigningKey(server.database.db, deriveSealingKey('demo-only-key-encryption-secret-change-me'));
+    const { kid } = await createSigningKey(server.database.db, deriveSigningKeySealingKey('demo-only-key-encryption-secret-change-me'));
     expect(await server.auth.reloadKeys()).toBe(true);
     const jwks = await (await fetch(`${server.issuer}/jwks`)).json() as { keys: Array<{ kid: string; d?: string }> };
     expect(jwks.keys.map((key) => key.kid)).toEqual([kid, oldKid]);

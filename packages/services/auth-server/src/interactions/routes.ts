@@ -83,7 +83,7 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     // Deny after an Allow on the same interaction (two tabs, back button): the denial wins, and the
     // grant the Allow made is revoked rather than left connected for 90 days.
     const allowedGrantId = earlierConsentGrantId(details);
-    if (allowedGrantId && allowedGrantId !== details.grantId) await revokeGrant(provider, db, allowedGrantId);
+    if (allowedGrantId && allowedGrantId !== details.grantId) await revokeGrant(provider, db, allowedGrantId, 'user_revoked');
     const result = { error: 'access_denied', error_description: 'The user denied the request' };
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { JWK } from 'jose';
 import type { Knex } from 'knex';
-import { seal, unseal } from './seal.ts';
+import { seal, unseal } from '@payapi/platform';
 
 /**
  * How long a superseded key stays published after its successor appears, in seconds: longer than

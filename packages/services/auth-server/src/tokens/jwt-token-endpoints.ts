@@ -46,7 +46,7 @@ export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSON
       const record = payload?.jti ? await findActiveAccessToken(db, payload.jti) : undefined;
       if (!record || record.clientId !== client.clientId) return;
       await revokeAccessToken(db, record.jti);
-      if (record.grantId) await revokeGrant(provider, db, record.grantId);
+      if (record.grantId) await revokeGrant(provider, db, record.grantId, 'token_revoked');
       return;
     }
     ctx.body = { active: false };

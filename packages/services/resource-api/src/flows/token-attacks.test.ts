@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK } from 'jose';
 import type { JWTPayload } from 'jose';
-import { createSigningKey, deriveSealingKey, loadSigningKeys } from '@payapi/auth-server';
+import { createSigningKey, deriveSigningKeySealingKey, loadSigningKeys } from '@payapi/auth-server';
 import type { PrivateJwk } from '@payapi/auth-server';
 import { TEST_KEY_ENCRYPTION_SECRET, call, connect, seedUser, startTestApi } from '../testing/index.ts';
 import type { Alice, Connection, TestApi } from '../testing/index.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   alice = await seedUser(api.auth);
   partner = await connect(api, alice);
   realClaims = decodeJwt(partner.accessToken);
-  [signingKey] = await loadSigningKeys(api.auth.database.db, deriveSealingKey(TEST_KEY_ENCRYPTION_SECRET)) as [PrivateJwk];
+  [signingKey] = await loadSigningKeys(api.auth.database.db, deriveSigningKeySealingKey(TEST_KEY_ENCRYPTION_SECRET)) as [PrivateJwk];
 });
 afterAll(async () => {
   await api.close();
@@ -140,7 +140,7 @@ describe('token attacks are refused with 401 invalid_token', () => {
 describe('signing key rotation', () => {
   test('a token signed with a new key is accepted after one JWKS refetch', async () => {
     const db = api.auth.database.db;
-    const { kid } = await createSigningKey(db, deriveSealingKey(TEST_KEY_ENCRYPTION_SECRET));
+    const { kid } = await createSigningKey(db, deriveSigningKeySealingKey(TEST_KEY_ENCRYPTION_SECRET));
     expect(await api.auth.auth.reloadKeys()).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 250)); // past the test's 200 ms cooldown
     const rotated = await connect(api, alice);

@@ -14,7 +14,7 @@
 import { Agent } from 'node:http';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { deriveSealingKey } from '@payapi/auth-server';
+import { deriveSigningKeySealingKey } from '@payapi/auth-server';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { loadSigningKeys } from '@payapi/auth-server';
@@ -49,7 +49,7 @@ beforeAll(async () => {
     env: { NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.url, NO_PROXY: '' },
   });
   const secret = faults.system.env['auth-server'].AUTH_KEY_ENCRYPTION_SECRET as string;
-  [realKey] = await loadSigningKeys(faults.db, deriveSealingKey(secret)) as [PrivateJwk];
+  [realKey] = await loadSigningKeys(faults.db, deriveSigningKeySealingKey(secret)) as [PrivateJwk];
 }, 60_000);
 
 afterAll(async () => {

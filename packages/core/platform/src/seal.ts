@@ -5,11 +5,14 @@ const VERSION = 'v1';
 
 /**
  * A key for sealing secrets at rest, derived from a configured secret with scrypt (N=2^15, r=8,
- * p=1; a fixed, purpose-specific salt, since the input is a high-entropy configured secret rather
- * than a password). Derive once at start: it takes about 100 ms.
+ * p=1; the purpose as a fixed salt, since the input is a high-entropy configured secret rather
+ * than a password, and one secret must not give two purposes the same key). Derive once at start:
+ * it takes about 100 ms.
+ *
+ * @param purpose e.g. `payapi/auth/signing-keys/v1`, `payapi/events/webhook-secrets/v1`
  */
-export function deriveSealingKey(secret: string): Buffer {
-  return scryptSync(secret, 'payapi/auth/signing-keys/v1', 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+export function deriveSealingKey(secret: string, purpose: string): Buffer {
+  return scryptSync(secret, purpose, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
 }
 
 /** Encrypts `plaintext` (UTF-8) with AES-256-GCM under `key` and a random 96-bit IV. */
@@ -24,7 +27,7 @@ export function seal(key: Buffer, plaintext: string): string {
  * Decrypts what {@link seal} produced.
  *
  * @throws {Error} when the text is not sealed text or the key is wrong (authentication fails):
- *   most often AUTH_KEY_ENCRYPTION_SECRET differs from the one the keys were sealed with
+ *   most often the configured secret differs from the one the value was sealed with
  */
 export function unseal(key: Buffer, sealed: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.');
@@ -36,6 +39,6 @@ export function unseal(key: Buffer, sealed: string): string {
   try {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new Error('cannot decrypt a signing key: AUTH_KEY_ENCRYPTION_SECRET differs from the one it was sealed with');
+    throw new Error('cannot decrypt a sealed value: the configured secret differs from the one it was sealed with');
   }
 }
