@@ -64,6 +64,25 @@ CREATE FUNCTION events.purge_expired(p_retention_days integer, p_batch integer) 
     $$;
 
 --
+-- Name: purge_orphan_deliveries(integer); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.purge_orphan_deliveries(p_batch integer) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      v_deleted integer;
+    BEGIN
+      DELETE FROM events.deliveries WHERE id IN (
+        SELECT d.id FROM events.deliveries d
+         WHERE NOT EXISTS (SELECT 1 FROM events.webhook_endpoints w WHERE w.id = d.endpoint_id)
+         LIMIT p_batch);
+      GET DIAGNOSTICS v_deleted = ROW_COUNT;
+      RETURN v_deleted;
+    END
+    $$;
+
+--
 -- Name: refuse_event_change(); Type: FUNCTION; Schema: events; Owner: -
 --
 
@@ -276,12 +295,6 @@ CREATE INDEX deliveries_due_idx ON events.deliveries USING btree (next_attempt_a
 CREATE INDEX deliveries_endpoint_idx ON events.deliveries USING btree (endpoint_id, created_at DESC, id DESC);
 
 --
--- Name: deliveries_event_idx; Type: INDEX; Schema: events; Owner: -
---
-
-CREATE INDEX deliveries_event_idx ON events.deliveries USING btree (event_id);
-
---
 -- Name: deliveries_leased_idx; Type: INDEX; Schema: events; Owner: -
 --
 
@@ -316,13 +329,6 @@ CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON events.events FOR E
 --
 
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events.events FOR EACH STATEMENT EXECUTE FUNCTION events.refuse_event_change();
-
---
--- Name: deliveries deliveries_endpoint_id_fkey; Type: FK CONSTRAINT; Schema: events; Owner: -
---
-
-ALTER TABLE ONLY events.deliveries
-    ADD CONSTRAINT deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES events.webhook_endpoints(id) ON DELETE CASCADE;
 
 --
 -- Name: deliveries deliveries_event_id_fkey; Type: FK CONSTRAINT; Schema: events; Owner: -

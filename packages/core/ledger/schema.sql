@@ -102,16 +102,20 @@ CREATE FUNCTION ledger.book_transfer(p_kind text, p_transfer_id text, p_debit_po
 --
 
 CREATE FUNCTION ledger.format_amount(p_minor bigint, p_currency text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
-        SELECT CASE WHEN e IS NULL THEN NULL
-                    WHEN e = 0 THEN p_minor::text
-                    ELSE CASE WHEN p_minor < 0 THEN '-' ELSE '' END
-                         || div(abs(p_minor::numeric), (10 ^ e)::bigint)::text
-                         || '.' || lpad(mod(abs(p_minor::numeric), (10 ^ e)::bigint)::text, e, '0')
-               END
-          FROM (SELECT ledger.minor_unit_exponent(p_currency) AS e) exponent
-      $$;
+    DECLARE
+      e integer := ledger.minor_unit_exponent(p_currency);
+      unit bigint;
+    BEGIN
+      IF e IS NULL THEN RETURN NULL; END IF;
+      IF e = 0 THEN RETURN p_minor::text; END IF;
+      unit := (10 ^ e)::bigint;
+      -- numeric, not bigint: abs(-9223372036854775808) does not fit a bigint.
+      RETURN CASE WHEN p_minor < 0 THEN '-' ELSE '' END || div(abs(p_minor::numeric), unit)::text
+        || '.' || lpad(mod(abs(p_minor::numeric), unit)::text, e, '0');
+    END
+    $$;
 
 --
 -- Name: minor_unit_exponent(text); Type: FUNCTION; Schema: ledger; Owner: -
@@ -194,15 +198,18 @@ CREATE FUNCTION ledger.refuse_change() RETURNS trigger
 --
 
 CREATE FUNCTION ledger.transfer_postings(p_transfer_id text) RETURNS TABLE(id text, transfer_id text, account_id text, amount_minor bigint, balance_after_minor bigint, currency text, counterparty_account_id text, description text, booked_at timestamp with time zone)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
+    BEGIN
+      RETURN QUERY
         SELECT p.id, p.transfer_id, p.account_id, p.amount_minor, p.balance_after_minor, t.currency,
                CASE WHEN p.amount_minor < 0 THEN t.destination_account_id ELSE t.source_account_id END,
                t.description, p.booked_at
           FROM ledger.postings p JOIN ledger.transfers t ON t.id = p.transfer_id
          WHERE p.transfer_id = p_transfer_id
-         ORDER BY p.amount_minor
-      $$;
+         ORDER BY p.amount_minor;
+    END
+    $$;
 
 --
 -- Name: accounts; Type: TABLE; Schema: ledger; Owner: -

@@ -11,50 +11,60 @@ CREATE SCHEMA auth;
 --
 
 CREATE FUNCTION auth.access_token_account_ids(p_jti text) RETURNS text[]
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-        SELECT CASE WHEN auth.access_token_is_active(p_jti) THEN coalesce(
-          (SELECT g.account_ids FROM auth.access_tokens t JOIN auth.grant_accounts g ON g.grant_id = t.grant_id
-            WHERE t.jti = p_jti), '{}'::text[]) END
-      $$;
+    BEGIN
+      IF NOT auth.access_token_is_active(p_jti) THEN
+        RETURN NULL;
+      END IF;
+      RETURN coalesce((SELECT g.account_ids FROM auth.access_tokens t JOIN auth.grant_accounts g ON g.grant_id = t.grant_id
+                        WHERE t.jti = p_jti), '{}'::text[]);
+    END
+    $$;
 
 --
 -- Name: access_token_is_active(text); Type: FUNCTION; Schema: auth; Owner: -
 --
 
 CREATE FUNCTION auth.access_token_is_active(p_jti text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-        SELECT EXISTS (SELECT 1 FROM auth.access_tokens t
-                        WHERE t.jti = p_jti AND t.revoked_at IS NULL AND t.expires_at > now()
-                          AND (t.grant_id IS NULL OR auth.grant_is_active(t.grant_id)))
-      $$;
+    BEGIN
+      RETURN EXISTS (SELECT 1 FROM auth.access_tokens t
+                      WHERE t.jti = p_jti AND t.revoked_at IS NULL AND t.expires_at > now()
+                        AND (t.grant_id IS NULL OR auth.grant_is_active(t.grant_id)));
+    END
+    $$;
 
 --
 -- Name: account_readers(text[]); Type: FUNCTION; Schema: auth; Owner: -
 --
 
 CREATE FUNCTION auth.account_readers(p_account_ids text[]) RETURNS TABLE(client_id text, account_id text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
+    BEGIN
+      RETURN QUERY
         SELECT DISTINCT g.client_id, a.account_id
           FROM unnest(p_account_ids) AS a(account_id)
           JOIN auth.grant_accounts g ON g.account_ids @> ARRAY[a.account_id]
          WHERE 'transactions:read' = ANY (string_to_array(g.scope, ' '))
-           AND auth.grant_is_active(g.grant_id)
-      $$;
+           AND auth.grant_is_active(g.grant_id);
+    END
+    $$;
 
 --
 -- Name: grant_is_active(text); Type: FUNCTION; Schema: auth; Owner: -
 --
 
 CREATE FUNCTION auth.grant_is_active(p_grant_id text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-        SELECT EXISTS (SELECT 1 FROM auth.oidc_store
-                        WHERE model = 'Grant' AND id = p_grant_id
-                          AND (expires_at IS NULL OR expires_at > now()))
-      $$;
+    BEGIN
+      RETURN EXISTS (SELECT 1 FROM auth.oidc_store
+                      WHERE model = 'Grant' AND id = p_grant_id AND (expires_at IS NULL OR expires_at > now()));
+    END
+    $$;
 
 --
 -- Name: notify_client_changed(); Type: FUNCTION; Schema: auth; Owner: -

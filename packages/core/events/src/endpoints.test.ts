@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateEndpointSecret, updateEndpoint } from './endpoints.ts';
+import { purgeOrphanDeliveries } from './event-log.ts';
 import { migrateEvents } from './migrations.ts';
 import { createSecretBox } from './secrets.ts';
 import type { UrlPolicy } from './url-policy.ts';
@@ -115,5 +116,21 @@ describe('changing an endpoint', () => {
     await database.db.raw(`UPDATE events.webhook_endpoints SET status = 'disabled', disabled_reason = 'failing', failing_since = now() WHERE id = ?`, [endpoint.id]);
     const enabled = await updateEndpoint(database.db, demo, 'c-status', endpoint.id, { status: 'enabled', eventTypes: ['grant.revoked'] });
     expect(enabled).toMatchObject({ status: 'enabled', disabled_reason: null, event_types: ['grant.revoked'] });
+  });
+});
+
+describe('deleting an endpoint', () => {
+  test('deletes its delivery attempts with it, and an attempt left without its endpoint is purged', async () => {
+    const { endpoint } = await createEndpoint(database.db, demo, { clientId: 'c-delete', url: 'http://localhost:9/d', eventTypes: ['transfer.completed'] });
+    await database.db.raw(`SELECT events.append('transfer.completed', 'c-delete', '{}'::jsonb)`);
+    await deleteEndpoint(database.db, 'c-delete', endpoint.id);
+    const { rows } = await database.db.raw<{ rows: unknown[] }>('SELECT 1 FROM events.deliveries WHERE endpoint_id = ?', [endpoint.id]);
+    expect(rows).toEqual([]);
+    // What a transaction racing with the deletion leaves behind: an attempt whose endpoint is gone.
+    const { rows: events } = await database.db.raw<{ rows: Array<{ id: string }> }>(`SELECT id FROM events.events WHERE client_id = 'c-delete' LIMIT 1`);
+    await database.db.raw(`INSERT INTO events.deliveries (id, event_id, endpoint_id, attempt, status, next_attempt_at)
+      VALUES (events.new_id('dlv'), ?, ?, 1, 'pending', now())`, [events[0]?.id as string, endpoint.id]);
+    expect(await purgeOrphanDeliveries(database.db)).toBe(1);
+    expect(await purgeOrphanDeliveries(database.db)).toBe(0);
   });
 });

@@ -156,8 +156,12 @@ export async function updateEndpoint(
  */
 export async function deleteEndpoint(db: Knex, clientId: string, endpointId: string): Promise<void> {
   checkEndpointId(endpointId);
-  const result = await db.raw<{ rowCount: number }>('DELETE FROM events.webhook_endpoints WHERE id = ? AND client_id = ?', [endpointId, clientId]);
-  if (result.rowCount === 0) throw new EventsError('webhook_endpoint_not_found', 'webhook endpoint not found');
+  await db.transaction(async (trx) => {
+    const result = await trx.raw<{ rowCount: number }>('DELETE FROM events.webhook_endpoints WHERE id = ? AND client_id = ?', [endpointId, clientId]);
+    if (result.rowCount === 0) throw new EventsError('webhook_endpoint_not_found', 'webhook endpoint not found');
+    // No foreign key does it (migration 20261206_02): the endpoint's attempts go with it.
+    await trx.raw('DELETE FROM events.deliveries WHERE endpoint_id = ?', [endpointId]);
+  });
 }
 
 /**

@@ -146,3 +146,15 @@ export async function purgeExpiredEvents(db: Knex, retentionDays: number, batch 
   const { rows } = await db.raw<{ rows: Array<{ deleted: number }> }>('SELECT events.purge_expired(?, ?) AS deleted', [retentionDays, batch]);
   return rows[0]?.deleted ?? 0;
 }
+
+/**
+ * Deletes up to `batch` delivery attempts whose endpoint no longer exists: queued by a transaction
+ * that raced with the endpoint's deletion (see migration 20261206_02). The worker runs it with the
+ * retention purge; loop while it returns `batch`.
+ *
+ * @returns how many attempts were deleted
+ */
+export async function purgeOrphanDeliveries(db: Knex, batch = 1000): Promise<number> {
+  const { rows } = await db.raw<{ rows: Array<{ deleted: number }> }>('SELECT events.purge_orphan_deliveries(?) AS deleted', [batch]);
+  return rows[0]?.deleted ?? 0;
+}

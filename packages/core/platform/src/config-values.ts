@@ -38,3 +38,24 @@ export function readPort(value: string | undefined, serviceUrl: string, fallback
   if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
   return port;
 }
+
+/** The deployment's environment (`PAYAPI_ENVIRONMENT`): events, client secrets and the portal name it. */
+export type PayapiEnvironment = 'sandbox' | 'live';
+
+/**
+ * Reads `PAYAPI_ENVIRONMENT` the same way in every service. A deployment is one environment and
+ * shares nothing with the other. Unset means `sandbox` (what `pnpm start` runs), and `live` with
+ * `NODE_ENV=production`, where `sandbox` is refused: a production deployment is the live one.
+ *
+ * @param env reads `PAYAPI_ENVIRONMENT` and `NODE_ENV`
+ * @throws {ConfigError} naming `PAYAPI_ENVIRONMENT`: a value other than `sandbox` or `live`, or
+ *   `sandbox` with `NODE_ENV=production`
+ */
+export function readPayapiEnvironment(env: Readonly<Record<string, string | undefined>>): PayapiEnvironment {
+  const production = env.NODE_ENV === 'production';
+  const value = env.PAYAPI_ENVIRONMENT ?? '';
+  if (value === '') return production ? 'live' : 'sandbox';
+  if (value !== 'sandbox' && value !== 'live') throw new ConfigError('PAYAPI_ENVIRONMENT', `must be sandbox or live, not "${value.slice(0, 40)}"`);
+  if (production && value !== 'live') throw new ConfigError('PAYAPI_ENVIRONMENT', 'must be live with NODE_ENV=production');
+  return value;
+}

@@ -7,6 +7,7 @@ import * as keysAndTokens from '../migrations/20261129_03_keys_and_tokens.ts';
 import * as argon2idHashes from '../migrations/20261130_04_argon2id_password_hashes.ts';
 import * as clientNotifications from '../migrations/20261130_05_client_change_notifications.ts';
 import * as accountReaders from '../migrations/20261206_06_account_readers.ts';
+import * as grantChecksInPlpgsql from '../migrations/20261206_07_grant_checks_in_plpgsql.ts';
 
 /** The authorization server's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const AUTH_SCHEMA: SchemaMigrations = {
@@ -18,6 +19,7 @@ const AUTH_SCHEMA: SchemaMigrations = {
     { name: '20261130_04_argon2id_password_hashes', migration: argon2idHashes },
     { name: '20261130_05_client_change_notifications', migration: clientNotifications },
     { name: '20261206_06_account_readers', migration: accountReaders },
+    { name: '20261206_07_grant_checks_in_plpgsql', migration: grantChecksInPlpgsql },
   ],
   lockKey: 0x61757468, // "auth" in ASCII
 };

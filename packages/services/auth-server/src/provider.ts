@@ -6,7 +6,7 @@ import { createKnexAdapter } from './adapter/index.ts';
 import type { ClientCache } from './adapter/index.ts';
 import { consentedAccountIds } from './consent/grant-accounts.ts';
 import type { PrivateJwk } from './keys/signing-keys.ts';
-import { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
+import { OIDC_SCOPES, RESOURCE_SCOPES, USER_GRANTABLE_SCOPES } from './scopes.ts';
 import { recordAccessToken } from './tokens/access-token-records.ts';
 import { mayIntrospect } from './tokens/introspection-policy.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
@@ -33,6 +33,11 @@ export const TTL_SECONDS = {
  */
 export const PROVIDER_COOKIE_OPTIONS = Object.freeze({ signed: true, httpOnly: true, sameSite: 'lax' } as const);
 
+/** True while oidc-provider answers a token request of the client credentials grant (RFC 6749 §4.4). */
+function isClientCredentialsGrant(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+}
+
 /** Input of {@link baseConfiguration}. */
 export interface BaseConfigurationOptions {
   /** The resource indicator (RFC 8707) and `aud` of access tokens: the resource API's URL. */
@@ -53,7 +58,8 @@ export interface BaseConfigurationOptions {
 /**
  * The provider settings that need no database: authorization code + PKCE S256 for every client,
  * exact redirect URIs, RFC 9068 JWT access tokens (ES256) for the one resource with its scopes,
- * refresh-token rotation on every use, client credentials, introspection and revocation restricted
+ * refresh-token rotation on every use, client credentials (the only grant of `webhooks:manage`,
+ * see `CLIENT_CREDENTIALS_ONLY_SCOPES`), introspection and revocation restricted
  * to the token's own client (or, for introspection, a resource server that authenticated),
  * registration behind an initial access token.
  * {@link createProvider} adds storage, accounts, token records and pages; the benchmark's bare
@@ -106,10 +112,12 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
         enabled: true,
         defaultResource: () => resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
+        getResourceServerInfo: (ctx, indicator) => {
           if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource indicator; use ${resource}`);
           return {
-            scope: RESOURCE_SCOPES.join(' '),
+            // Scopes about the client itself (webhooks:manage) only for the client credentials
+            // grant; oidc-provider drops the others from what a user's grant can hold.
+            scope: (isClientCredentialsGrant(ctx) ? RESOURCE_SCOPES : USER_GRANTABLE_SCOPES).join(' '),
             audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: options.accessTokenTtlSeconds,

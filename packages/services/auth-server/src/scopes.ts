@@ -1,5 +1,18 @@
-/** Scopes of the resource API (docs/resource-api.md), granted per resource indicator (RFC 8707). */
-export const RESOURCE_SCOPES = ['accounts:read', 'transactions:read', 'transfers:write'] as const;
+/**
+ * Scopes of the resource API (docs/resource-api.md), granted per resource indicator (RFC 8707):
+ * what a client may be registered with.
+ */
+export const RESOURCE_SCOPES = ['accounts:read', 'transactions:read', 'transfers:write', 'payments:write', 'webhooks:manage'] as const;
+
+/**
+ * Scopes about the client itself, not about a user (docs/webhooks.md): granted only by the client
+ * credentials grant (RFC 6749 §4.4), never in a user's grant, so no consent page offers them and no
+ * code-flow token carries them.
+ */
+export const CLIENT_CREDENTIALS_ONLY_SCOPES: ReadonlySet<string> = new Set(['webhooks:manage']);
+
+/** The resource scopes a user may grant to a client in the code flow. */
+export const USER_GRANTABLE_SCOPES = RESOURCE_SCOPES.filter((scope) => !CLIENT_CREDENTIALS_ONLY_SCOPES.has(scope));
 
 /** OpenID Connect scopes. */
 export const OIDC_SCOPES = ['openid', 'offline_access'] as const;
@@ -11,7 +24,8 @@ export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'accounts:read': 'See the chosen accounts, their details and balances',
   'transactions:read': 'See the transaction history of the chosen accounts',
   'transfers:write': 'Send money from the chosen accounts, and see those transfers',
+  'payments:write': 'Make the payments you authorise',
 };
 
 /** Scopes that need at least one chosen account to mean anything. */
-export const ACCOUNT_SCOPES: ReadonlySet<string> = new Set(RESOURCE_SCOPES);
+export const ACCOUNT_SCOPES: ReadonlySet<string> = new Set(['accounts:read', 'transactions:read', 'transfers:write']);

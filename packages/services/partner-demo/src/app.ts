@@ -10,6 +10,11 @@
  *   GET  /dashboard   accounts, balances, latest transactions, the transfer form
  *   POST /transfer    POST /v1/transfers, then back to the dashboard with the outcome
  *   POST /disconnect  revokes the grant (RFC 7009) and forgets the tokens
+ *   POST /webhooks    the bank's webhook deliveries (Standard Webhooks, see webhook-inbox.ts): 204 at
+ *                     once; 400 for a bad signature, 503 until registration got the secret
+ *
+ * With `config.webhooks`, the endpoint is registered with the bank in the background at start
+ * (webhook-registration.ts), and the dashboard lists the user's latest notifications.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,6 +32,9 @@ import { createOAuthClient } from './oauth.ts';
 import type { OAuthClient } from './oauth.ts';
 import { SessionStore, readCookie, signSessionId, verifySessionCookie } from './sessions.ts';
 import type { Session, SessionTokens } from './sessions.ts';
+import { WebhookInbox } from './webhook-inbox.ts';
+import type { Receipt } from './webhook-inbox.ts';
+import { startWebhookRegistration } from './webhook-registration.ts';
 
 const COOKIE_NAME = 'partner_demo_session';
 /**
@@ -34,6 +42,10 @@ const COOKIE_NAME = 'partner_demo_session';
  * the field (a tampered form) is replaced by a fresh one rather than sent to the bank.
  */
 const RENDERED_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Largest webhook delivery read (the bank's events are a few hundred bytes). */
+const WEBHOOK_BODY_LIMIT = '64kb';
+/** The answer to each kind of delivery: 2xx only for one verified (the bank retries anything else). */
+const RECEIPT_STATUS: Readonly<Record<Receipt, number>> = { accepted: 204, duplicate: 204, not_ready: 503, invalid: 400 };
 
 export interface PartnerDemoOptions {
   /** The session store (default: a new one); tests pass their own to look at the tokens. */
@@ -42,6 +54,8 @@ export interface PartnerDemoOptions {
   logger?: Logger;
   /** Where log lines go when no `logger` is given (default stdout). */
   logDestination?: DestinationStream;
+  /** The webhook inbox (default: a new one); tests pass their own to give it a secret. */
+  inbox?: WebhookInbox;
 }
 
 /** The connection ended at the bank (revoked, expired refresh token): connect again. */
@@ -53,6 +67,8 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const oauth = createOAuthClient(config);
   const bank = createBankApi(config.resourceApiUrl);
+  const inbox = options.inbox ?? new WebhookInbox();
+  if (config.webhooks) startWebhookRegistration({ publicUrl: config.publicUrl, oauth, bank, inbox, logger });
   const eta = new Eta({ views: join(import.meta.dirname, 'views'), autoEscape: true, cache: true });
   const secureCookie = new URL(config.publicUrl).protocol === 'https:';
 
@@ -90,6 +106,13 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     // HSTS only where the app is served over https (a localhost demo over http must not pin https).
     strictTransportSecurity: secureCookie,
   }));
+  // The raw bytes, before any parser: the signature covers them exactly.
+  app.post('/webhooks', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), (req, res) => {
+    const receipt = inbox.receive(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers);
+    if (receipt === 'invalid') req.log.warn('webhook delivery refused: its signature does not verify');
+    if (receipt === 'not_ready') res.set('Retry-After', '5');
+    res.status(RECEIPT_STATUS[receipt]).end();
+  });
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
 
   app.get('/style.css', (_req, res) => {
@@ -139,8 +162,11 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     session.flash = undefined;
     try {
       const accounts = await withAccessToken(session, (token) => bank.loadAccounts(token));
+      const notifications = config.webhooks
+        ? inbox.latestFor({ sub: session.tokens?.sub, accountIds: new Set(accounts.map((account) => account.id)) })
+        : null;
       render(res, 'dashboard', {
-        title: 'Your accounts', accounts, flash: flash ?? null, csrfToken: session.csrfToken, idempotencyKey: randomUUID(),
+        title: 'Your accounts', accounts, flash: flash ?? null, csrfToken: session.csrfToken, idempotencyKey: randomUUID(), notifications,
       });
     } catch (error) {
       if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
@@ -190,6 +216,11 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     render(res, 'message', { title: 'Not found', message: 'There is no such page.' }, 404);
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A request the body parsers refused (too large, unreadable): the client's fault, said so.
+    const status = (error as { status?: unknown; expose?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true) {
+      return render(res, 'message', { title: 'Request refused', message: 'The request could not be read.' }, status);
+    }
     req.log.error({ err: error }, 'unexpected error while answering');
     render(res, 'message', { title: 'Something went wrong', message: 'The bank could not be reached or answered unexpectedly. Try again.' }, 502);
   });

@@ -1,6 +1,7 @@
 /**
  * The bank's resource API over plain HTTP, as any partner would call it: Bearer token, JSON,
- * decimal-string amounts, RFC 9457 problem details on errors, an Idempotency-Key on every transfer.
+ * decimal-string amounts, RFC 9457 problem details on errors, an Idempotency-Key on every transfer;
+ * and the app's own webhook endpoints, with its client-credentials token.
  */
 
 /** An account as the API lists it, with its balance and latest transactions. */
@@ -38,11 +39,29 @@ export interface TransferInput {
   description?: string;
 }
 
+/** A webhook endpoint as the bank lists it (fields this app reads). */
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  event_types: string[];
+  status: string;
+}
+
 export interface BankApi {
   /** Every consented account with its balance and latest transactions. @throws {BankApiError} */
   loadAccounts(accessToken: string): Promise<AccountView[]>;
   /** `POST /v1/transfers`: the created transfer. @throws {BankApiError} with the problem details */
   createTransfer(accessToken: string, input: TransferInput, idempotencyKey: string): Promise<Record<string, unknown>>;
+  /** `GET /v1/webhook-endpoints` (client-credentials token with webhooks:manage). @throws {BankApiError} */
+  listWebhookEndpoints(clientToken: string): Promise<WebhookEndpointView[]>;
+  /** `POST /v1/webhook-endpoints`: the endpoint and its secret, shown this once. @throws {BankApiError} */
+  createWebhookEndpoint(clientToken: string, input: { url: string; event_types: string[]; description: string }): Promise<{ id: string; secret: string }>;
+  /** `PATCH /v1/webhook-endpoints/{id}`. @throws {BankApiError} */
+  updateWebhookEndpoint(clientToken: string, id: string, changes: { event_types?: string[]; status?: 'enabled' }): Promise<void>;
+  /** `POST /v1/webhook-endpoints/{id}/secret/rotate`: the new secret (the old one keeps signing for 24 h). @throws {BankApiError} */
+  rotateWebhookSecret(clientToken: string, id: string): Promise<string>;
+  /** `DELETE /v1/webhook-endpoints/{id}`. @throws {BankApiError} */
+  deleteWebhookEndpoint(clientToken: string, id: string): Promise<void>;
 }
 
 export function createBankApi(baseUrl: string): BankApi {
@@ -98,6 +117,23 @@ export function createBankApi(baseUrl: string): BankApi {
     },
     async createTransfer(accessToken, input, idempotencyKey) {
       return call(accessToken, 'POST', '/v1/transfers', input, { 'idempotency-key': idempotencyKey });
+    },
+    async listWebhookEndpoints(clientToken) {
+      const list = await call(clientToken, 'GET', '/v1/webhook-endpoints');
+      return Array.isArray(list.data) ? list.data as WebhookEndpointView[] : [];
+    },
+    async createWebhookEndpoint(clientToken, input) {
+      const created = await call(clientToken, 'POST', '/v1/webhook-endpoints', input);
+      return { id: String(created.id), secret: String(created.secret) };
+    },
+    async updateWebhookEndpoint(clientToken, id, changes) {
+      await call(clientToken, 'PATCH', `/v1/webhook-endpoints/${encodeURIComponent(id)}`, changes);
+    },
+    async rotateWebhookSecret(clientToken, id) {
+      return String((await call(clientToken, 'POST', `/v1/webhook-endpoints/${encodeURIComponent(id)}/secret/rotate`)).secret);
+    },
+    async deleteWebhookEndpoint(clientToken, id) {
+      await call(clientToken, 'DELETE', `/v1/webhook-endpoints/${encodeURIComponent(id)}`);
     },
   };
 }

@@ -22,6 +22,11 @@ export interface PartnerDemoConfig {
   logLevel: LevelWithSilent;
   /** `NODE_ENV=production`: no demo defaults, secure cookies. */
   production: boolean;
+  /**
+   * `PARTNER_DEMO_WEBHOOKS` (`true` or `false`; default `true` outside production): at start,
+   * register `${publicUrl}/webhooks` with the bank and show its notifications on the dashboard.
+   */
+  webhooks: boolean;
   /** Demo defaults in use, to print at start. */
   warnings: string[];
 }
@@ -47,7 +52,8 @@ export class PartnerDemoConfigError extends Error {
 /**
  * Reads the environment into a {@link PartnerDemoConfig}.
  *
- * @throws {PartnerDemoConfigError} naming the variable: malformed URL or port, unknown `LOG_LEVEL`; with
+ * @throws {PartnerDemoConfigError} naming the variable: malformed URL or port, unknown `LOG_LEVEL`,
+ *   `PARTNER_DEMO_WEBHOOKS` other than true or false; with
  *   `NODE_ENV=production`, missing URLs or secrets, the demo client secret, short secrets
  */
 export function loadPartnerDemoConfig(env: Readonly<Record<string, string | undefined>>): PartnerDemoConfig {
@@ -77,6 +83,8 @@ export function loadPartnerDemoConfig(env: Readonly<Record<string, string | unde
   if (sessionSecret.length < SECRET_LENGTH_MIN) {
     throw new PartnerDemoConfigError('PARTNER_DEMO_SESSION_SECRET', `must be at least ${SECRET_LENGTH_MIN} characters`);
   }
+  const webhooks = env.PARTNER_DEMO_WEBHOOKS ?? (production ? 'false' : 'true');
+  if (webhooks !== 'true' && webhooks !== 'false') throw new PartnerDemoConfigError('PARTNER_DEMO_WEBHOOKS', 'must be true or false');
   return {
     publicUrl,
     port: readPort(env.PORT, publicUrl),
@@ -87,6 +95,7 @@ export function loadPartnerDemoConfig(env: Readonly<Record<string, string | unde
     sessionSecret,
     logLevel: readLogLevel(env.LOG_LEVEL),
     production,
+    webhooks: webhooks === 'true',
     warnings,
   };
 }

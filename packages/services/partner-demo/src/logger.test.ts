@@ -14,7 +14,7 @@ describe('the partner demo request log', () => {
   test('has the bank services\' fields, and never the authorization code, state or session cookie', async () => {
     const logs: string[] = [];
     const logDestination = new Writable({ write: (chunk: Buffer, _encoding, done) => { logs.push(chunk.toString('utf8')); done(); } });
-    const config = loadPartnerDemoConfig({ PARTNER_DEMO_URL: 'http://127.0.0.1:4002' });
+    const config = loadPartnerDemoConfig({ PARTNER_DEMO_URL: 'http://127.0.0.1:4002', PARTNER_DEMO_WEBHOOKS: 'false' });
     const http = createServer(createPartnerDemo(config, { logDestination }));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     try {

@@ -1,7 +1,8 @@
 /**
  * The partner demo on its own (`pnpm --filter @payapi/partner-demo start`): reads the environment
  * (see config.ts) and listens on PORT. The bank (AUTH_ISSUER, RESOURCE_API_URL) may start later:
- * discovery runs on the first "Connect your bank".
+ * discovery runs on the first "Connect your bank", and the webhook endpoint's registration is
+ * retried for about two minutes (webhook-registration.ts).
  */
 import { createServer } from 'node:http';
 import { createPartnerDemo } from './app.ts';

@@ -29,6 +29,8 @@ export interface OAuthClient {
   revoke(tokens: SessionTokens): Promise<void>;
   /** True when the access token expires within the safety margin. */
   isExpiring(tokens: SessionTokens): boolean;
+  /** An access token of the app itself (client credentials, RFC 6749 §4.4) for the bank's API with `scope`. */
+  clientCredentialsToken(scope: string): Promise<string>;
 }
 
 /** An {@link OAuthClient} for `config`; discovery runs on first use and is retried after a failure. */
@@ -47,11 +49,13 @@ export function createOAuthClient(config: PartnerDemoConfig): OAuthClient {
     return discovered;
   };
   const resource = { resource: config.resourceApiUrl };
-  const toSession = (response: client.TokenEndpointResponse, previous?: SessionTokens): SessionTokens => ({
+  const toSession = (response: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers, previous?: SessionTokens): SessionTokens => ({
     accessToken: response.access_token,
     refreshToken: response.refresh_token ?? previous?.refreshToken,
     expiresAtMs: Date.now() + (response.expires_in ?? 60) * 1000,
     scope: response.scope ?? previous?.scope,
+    // From the validated ID token: which bank user this is (to show them their notifications only).
+    sub: response.claims()?.sub ?? previous?.sub,
   });
 
   return {
@@ -91,6 +95,9 @@ export function createOAuthClient(config: PartnerDemoConfig): OAuthClient {
     },
     isExpiring(tokens) {
       return tokens.expiresAtMs - Date.now() < EXPIRY_MARGIN_MS;
+    },
+    async clientCredentialsToken(scope) {
+      return (await client.clientCredentialsGrant(await configuration(), { scope, ...resource })).access_token;
     },
   };
 }

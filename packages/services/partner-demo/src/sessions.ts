@@ -12,6 +12,8 @@ export interface SessionTokens {
   /** When the access token expires, ms since the epoch. */
   expiresAtMs: number;
   scope: string | undefined;
+  /** The bank user (`sub` of the ID token). */
+  sub: string | undefined;
 }
 
 /** A transfer outcome to show once on the next dashboard. */

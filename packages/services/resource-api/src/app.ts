@@ -3,6 +3,8 @@ import type { Express, Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
+import { createSecretBox } from '@payapi/events';
+import type { UrlPolicy } from '@payapi/events';
 import { createLogger, interactionId, requestLogger } from '@payapi/platform';
 import type { DestinationStream, Logger } from 'pino';
 import { createAccessTokenVerifier } from './auth/access-token.ts';
@@ -22,7 +24,9 @@ import { cors } from './observability/cors.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { createMetrics, recordMetrics } from './observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { eventRoutes } from './routes/events.ts';
 import { transferRoutes } from './routes/transfers.ts';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
 import { requireUtf8 } from './request/require-utf8.ts';
 
@@ -39,6 +43,11 @@ export interface ResourceApiOptions {
   onResponseValidationError?: (error: Error, body: unknown, req: Request) => void;
   /** Where DPoP proof uses are remembered (default: this process's memory, with per-key and per-client quotas). */
   dpopReplayStore?: DpopReplayStore;
+  /**
+   * Where webhook endpoints may point (default: `config.webhooks.allowPrivateNetworks` and the
+   * system resolver); tests give a resolver of their own.
+   */
+  webhookUrlPolicy?: UrlPolicy;
 }
 
 /**
@@ -68,6 +77,10 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   const { checkCredentials, authenticate } = createAuthentication({
     verifyToken, verifyProof, replayStore: options.dpopReplayStore ?? createMemoryDpopReplayStore(),
   });
+  const webhooks = {
+    secrets: createSecretBox(config.webhooks.secretsKey),
+    urlPolicy: options.webhookUrlPolicy ?? { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -119,6 +132,8 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   });
   app.use(accountRoutes(db, authenticate));
   app.use(transferRoutes(db, authenticate));
+  app.use(webhookEndpointRoutes(db, authenticate, webhooks));
+  app.use(eventRoutes(db, authenticate, config.environment));
   app.use(() => {
     throw new ApiProblem(404, 'not_found', 'no such resource');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { loadResourceApiConfig } from './config.ts';
+import { DEMO_WEBHOOK_SECRETS_KEY } from '@payapi/events';
 
 describe('loadResourceApiConfig', () => {
   test('defaults to the documented URLs and port, with explicit limits', () => {
@@ -17,7 +18,28 @@ describe('loadResourceApiConfig', () => {
     expect([config.publicUrl, config.port, config.logLevel, config.corsOrigins]).toEqual(['https://api.example', 8080, 'warn', ['https://app.example', 'https://b.example']]);
   });
 
+  test('webhooks: the demo secrets key with a warning outside production, private networks refused unless asked, sandbox', () => {
+    const config = loadResourceApiConfig({});
+    expect(config.webhooks).toEqual({ secretsKey: DEMO_WEBHOOK_SECRETS_KEY, allowPrivateNetworks: false });
+    expect(config.environment).toBe('sandbox');
+    expect(config.warnings).toEqual([expect.stringMatching(/^WEBHOOK_SECRETS_KEY is unset/)]);
+    const demo = loadResourceApiConfig({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_SECRETS_KEY: 'k'.repeat(32), PAYAPI_ENVIRONMENT: 'live' });
+    expect([demo.webhooks, demo.environment, demo.warnings]).toEqual([{ secretsKey: 'k'.repeat(32), allowPrivateNetworks: true }, 'live', []]);
+  });
+
+  test('production: WEBHOOK_SECRETS_KEY required and not the demo one; private networks allowed only with a warning', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db:5432/x', RESOURCE_API_URL: 'https://api.example', AUTH_ISSUER: 'https://auth.example' };
+    expect(() => loadResourceApiConfig(production)).toThrow(/^WEBHOOK_SECRETS_KEY: is required in production/);
+    expect(() => loadResourceApiConfig({ ...production, WEBHOOK_SECRETS_KEY: DEMO_WEBHOOK_SECRETS_KEY })).toThrow(/^WEBHOOK_SECRETS_KEY: is the public demo key/);
+    const config = loadResourceApiConfig({ ...production, WEBHOOK_SECRETS_KEY: 'p'.repeat(40), WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true' });
+    expect([config.environment, config.webhooks.allowPrivateNetworks]).toEqual(['live', true]);
+    expect(config.warnings).toEqual([expect.stringMatching(/^WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true in production/)]);
+  });
+
   test.each([
+    [{ WEBHOOK_SECRETS_KEY: 'short' }, /^WEBHOOK_SECRETS_KEY: must be at least 32 characters/],
+    [{ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'yes' }, /^WEBHOOKS_ALLOW_PRIVATE_NETWORKS: must be true or false/],
+    [{ PAYAPI_ENVIRONMENT: 'staging' }, /^PAYAPI_ENVIRONMENT: /],
     [{ RESOURCE_API_URL: 'not a url' }, /^RESOURCE_API_URL: /],
     [{ AUTH_ISSUER: 'http://auth.example?x=1' }, /^AUTH_ISSUER: /],
     [{ PORT: '70000' }, /^PORT: /],

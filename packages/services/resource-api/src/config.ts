@@ -1,5 +1,6 @@
-import { readLogLevel, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource, LogLevel } from '@payapi/platform';
+import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
+import { readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
 
 /** The resource API's configuration, read and checked once at start, so nothing deeper reads the environment. */
 export interface ResourceApiConfig {
@@ -33,18 +34,33 @@ export interface ResourceApiConfig {
   dpopProofFutureSkewSeconds: number;
   /** Request bodies larger than this are refused with 413 (64 KiB). */
   bodyLimitBytes: number;
+  /** `PAYAPI_ENVIRONMENT` (`readPayapiEnvironment`): the `environment` of every event served. */
+  environment: PayapiEnvironment;
+  /** Webhook endpoints (docs/webhooks.md). */
+  webhooks: {
+    /** `WEBHOOK_SECRETS_KEY`: seals endpoint secrets at rest; the delivery worker must be given the same. */
+    secretsKey: string;
+    /** `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true`: endpoints may be on loopback or private addresses, over http too. */
+    allowPrivateNetworks: boolean;
+  };
+  /** Demo defaults and risky settings in use, one line each, to print at start. */
+  warnings: string[];
 }
 
 /**
  * Reads the environment into a {@link ResourceApiConfig}.
  *
  * @param env usually `process.env`; reads `RESOURCE_API_URL`, `AUTH_ISSUER`, `PORT`, `LOG_LEVEL`,
- *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`
- * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level; with
- *   `NODE_ENV=production`, a missing `DATABASE_URL` or a plain-http URL other than localhost
+ *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`, `PAYAPI_ENVIRONMENT`, `WEBHOOK_SECRETS_KEY`,
+ *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`
+ * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level or
+ *   environment, a short `WEBHOOK_SECRETS_KEY`, a `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` other than
+ *   true or false; with `NODE_ENV=production`, a missing `DATABASE_URL` or `WEBHOOK_SECRETS_KEY`,
+ *   the demo key, `PAYAPI_ENVIRONMENT=sandbox`, or a plain-http URL other than localhost
  */
 export function loadResourceApiConfig(env: Readonly<Record<string, string | undefined>>): ResourceApiConfig {
   const production = env.NODE_ENV === 'production';
+  const warnings: string[] = [];
   const publicUrl = readServiceUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001', { requireHttps: production });
   const issuer = readServiceUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', { requireHttps: production });
   const logLevel = readLogLevel(env.LOG_LEVEL);
@@ -63,5 +79,11 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     dpopProofAgeMaxSeconds: 60,
     dpopProofFutureSkewSeconds: 5,
     bodyLimitBytes: 64 * 1024,
+    environment: readPayapiEnvironment(env),
+    webhooks: {
+      secretsKey: readWebhookSecretsKey(env, warnings),
+      allowPrivateNetworks: readWebhooksAllowPrivateNetworks(env, warnings),
+    },
+    warnings,
   };
 }

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   if (!rows[0]?.found) throw new Error('schema auth is not migrated (auth.access_token_account_ids is missing): start the authorization server first, or run `pnpm cli db:migrate`');
   await migrateResourceApi(db);
   const logger = createLogger('resource-api', config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   const http = await listenOn(createServer(createResourceApi(config, db, { logger })), config.port, 'resource API');
   logger.info({ url: config.publicUrl, port: config.port }, 'listening');
   stopOnSignal(async () => {

@@ -37,12 +37,14 @@ import { codeFlowScenario } from './scenarios/code-flow.ts';
 import { hotAccountScenario } from './scenarios/hot-account.ts';
 import { clientCredentialsScenario, introspectionScenario, stopBareProvider } from './scenarios/tokens.ts';
 import { transfersScenario } from './scenarios/transfers.ts';
+import { webhooksScenario } from './scenarios/webhooks.ts';
 import { openStatementCounter } from './statements.ts';
 import type { StatementCounter } from './statements.ts';
 
 const SCENARIO_RUNNERS: ScenarioTable = {
   balance: balanceScenario,
   transfers: transfersScenario,
+  webhooks: webhooksScenario,
   'hot-account': hotAccountScenario,
   'client-credentials': clientCredentialsScenario,
   introspection: introspectionScenario,

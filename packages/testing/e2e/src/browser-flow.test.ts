@@ -160,6 +160,25 @@ async function freePort(): Promise<number> {
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-after-transfer.png'), fullPage: true });
     });
 
+    // The bank's webhook (docs/webhooks.md): the partner demo registered its endpoint at start, the
+    // delivery worker sends transfer.completed, and the dashboard lists it under Notifications.
+    // Deliveries are asynchronous: reload until it is there (the demo has no script to do it).
+    await step('notification', async () => {
+      const transferId = /Transfer id (tr_[0-9a-f]{32})/.exec(await page.locator('#transfer-result').innerText())?.[1];
+      expect(transferId).toBeDefined();
+      const expected = `Transfer ${transferId} of 12.34 CNY completed`;
+      const notifications = page.locator('section.notifications');
+      for (let tries = 0; tries < 40 && !(await notifications.innerText()).includes(expected); tries += 1) {
+        await page.waitForTimeout(500);
+        await page.goto(`${system.urls.partner}/dashboard`);
+      }
+      await notifications.getByRole('heading', { name: 'Notifications', exact: true }).waitFor();
+      const row = notifications.locator('tbody tr', { hasText: expected });
+      expect(await row.count()).toBe(1);
+      expect(await row.innerText()).toContain('transfer.completed');
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-notifications.png'), fullPage: true });
+    });
+
     // A refused transfer shows the problem details.
     await step('problem', async () => {
       await page.getByLabel('Destination account id').fill(bobCurrentId);

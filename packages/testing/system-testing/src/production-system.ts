@@ -9,33 +9,36 @@ import type { ServiceName, ServiceProcess } from './service-process.ts';
 
 /** Input of {@link startProductionSystem}. */
 export interface ProductionSystemOptions {
-  /** The database both services use; migrated here before they start. */
+  /** The database the three processes use; migrated here before they start. */
   databaseUrl: string;
-  /** `LOG_LEVEL` of both services (default `warn`, as a production deployment would run). */
+  /** `LOG_LEVEL` of every process (default `warn`, as a production deployment would run). */
   logLevel?: string;
-  /** Extra environment for both services (e.g. `UV_THREADPOOL_SIZE`). */
+  /** Extra environment for every process (e.g. `UV_THREADPOOL_SIZE`, `WEBHOOKS_RETRY_SCHEDULE_S`). */
   env?: Readonly<Record<string, string>>;
-  /** Extra `node` arguments for both services (e.g. `--cpu-prof`). */
+  /** Extra `node` arguments for every process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
 }
 
-/** The authorization server and the resource API, each its own production-mode process. */
+/** The authorization server, the resource API and the webhook delivery worker, each its own production-mode process. */
 export interface ProductionSystem {
   auth: ServiceProcess;
   api: ServiceProcess;
-  /** The environment each service was started with (secrets included: keep it out of logs). */
+  /** The webhook delivery worker (`packages/core/events/src/main.ts`); `url` is empty. */
+  worker: ServiceProcess;
+  /** The environment each process was started with (secrets included: keep it out of logs). */
   env: Record<ServiceName, Readonly<Record<string, string>>>;
-  /** Starts a service again with the same environment and port (after {@link ServiceProcess.crash}). */
+  /** Starts a process again with the same environment and port (after {@link ServiceProcess.crash}). */
   restart(name: ServiceName): Promise<ServiceProcess>;
-  /** Stops both (SIGTERM). */
+  /** Stops all three (SIGTERM). */
   stop(): Promise<void>;
 }
 
 /**
- * Migrates `databaseUrl`, then starts the authorization server and the resource API with
- * `NODE_ENV=production` on free ports of localhost, with fresh random cookie keys and key
- * encryption secret (production refuses demo secrets). Nothing is seeded: register clients and
- * users with {@link seedPartner}.
+ * Migrates `databaseUrl`, then starts the authorization server, the resource API and the webhook
+ * delivery worker with `NODE_ENV=production`, the services on free ports of localhost, with fresh
+ * random cookie keys, key encryption secret and webhook secrets key (production refuses demo
+ * secrets) and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` (test receivers listen on loopback). Nothing
+ * is seeded: register clients and users with {@link seedPartner}.
  *
  * @throws {Error} with the service's last output when one does not start
  */
@@ -58,6 +61,9 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
     AUTH_ISSUER: issuer,
     RESOURCE_API_URL: apiUrl,
     LOG_LEVEL: options.logLevel ?? 'warn',
+    // Both the API (which seals endpoint secrets) and the worker (which opens them) need the same key.
+    WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64url'),
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     ...options.env,
   };
   const env: Record<ServiceName, Record<string, string>> = {
@@ -68,27 +74,31 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
       AUTH_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     },
     'resource-api': { ...common, PORT: String(apiPort) },
+    'webhook-worker': { ...common },
   };
-  const start = (name: ServiceName): Promise<ServiceProcess> =>
-    startServiceProcess(name, name === 'auth-server' ? issuer : apiUrl, env[name], { nodeArgs: options.nodeArgs });
+  const urls: Record<ServiceName, string> = { 'auth-server': issuer, 'resource-api': apiUrl, 'webhook-worker': '' };
+  const start = (name: ServiceName): Promise<ServiceProcess> => startServiceProcess(name, urls[name], env[name], { nodeArgs: options.nodeArgs });
   const system: ProductionSystem = {
     auth: await start('auth-server'),
     api: undefined as unknown as ServiceProcess,
+    worker: undefined as unknown as ServiceProcess,
     env,
     async restart(name) {
       const service = await start(name);
       if (name === 'auth-server') system.auth = service;
-      else system.api = service;
+      else if (name === 'resource-api') system.api = service;
+      else system.worker = service;
       return service;
     },
     async stop() {
-      await Promise.all([system.api?.stop(), system.auth.stop()]);
+      await Promise.all([system.worker?.stop(), system.api?.stop(), system.auth.stop()]);
     },
   };
   try {
     system.api = await start('resource-api');
+    system.worker = await start('webhook-worker');
   } catch (error) {
-    await system.auth.stop();
+    await Promise.all([system.api?.stop(), system.auth.stop()]);
     throw error;
   }
   return system;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { appendEvent } from '@payapi/events';
 import { getBalance } from '@payapi/ledger';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
@@ -22,7 +23,9 @@ afterAll(async () => {
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' } });
-    return { code: 0, stdout, stderr, json: JSON.parse(stdout) as Record<string, unknown> };
+    // One JSON object, except for events:list (JSON lines: read `stdout`).
+    const single = stdout.trim().split('\n').length === 1 && stdout.trim() !== '';
+    return { code: 0, stdout, stderr, json: single ? JSON.parse(stdout) as Record<string, unknown> : {} };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr, json: {} };
@@ -36,9 +39,10 @@ describe('operator CLI', () => {
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
         '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events'],
-      events: ['20261206_01_events'],
+      events: ['20261206_01_events', '20261206_02_deliveries_without_endpoint_lock'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
-        '20261130_05_client_change_notifications', '20261206_06_account_readers'],
+        '20261130_05_client_change_notifications', '20261206_06_account_readers',
+        '20261206_07_grant_checks_in_plpgsql'],
       api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events'],
     });
     expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [] });
@@ -64,6 +68,8 @@ describe('operator CLI', () => {
     const publicClient = await cli('clients:create', '--name', 'Acme Mobile', '--redirect-uri', 'https://acme.example/m', '--public', '--scope', 'openid accounts:read');
     expect(publicClient.json).toMatchObject({ token_endpoint_auth_method: 'none', scope: 'openid accounts:read' });
     expect(publicClient.json.client_secret).toBeUndefined();
+    const hooks = await cli('clients:create', '--name', 'Acme Hooks', '--redirect-uri', 'https://acme.example/h', '--scope', 'openid accounts:read payments:write webhooks:manage');
+    expect(hooks.json).toMatchObject({ scope: 'openid accounts:read payments:write webhooks:manage', grant_types: expect.arrayContaining(['client_credentials']) });
   });
 
   test('finding 2: clients:create refuses --public with --resource-server (exit 2, a message on stderr, nothing written)', async () => {
@@ -75,6 +81,30 @@ describe('operator CLI', () => {
     expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
     expect(refused.stderr).toMatch(/--public and --resource-server cannot be combined/);
     expect(await count()).toEqual(before);
+  });
+
+  test('events:list prints every event as a JSON line, oldest first: the wire shape plus client_id; filters by type, client and time', async () => {
+    const first = await appendEvent(database.db, { type: 'webhook.test', clientId: 'cl_events_a', data: {} });
+    const second = await appendEvent(database.db, { type: 'grant.revoked', clientId: 'cl_events_b', data: { sub: 'usr_x', reason: 'operator', revoked_at: '2026-12-06T00:00:00.000000Z' } });
+    const all = await cli('events:list');
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((line) => line.id)).toEqual(expect.arrayContaining([first, second]));
+    expect(lines.findIndex((line) => line.id === first)).toBeLessThan(lines.findIndex((line) => line.id === second));
+    expect(lines.find((line) => line.id === second)).toEqual({
+      id: second, type: 'grant.revoked', created_at: expect.stringMatching(/Z$/), environment: 'sandbox',
+      data: { sub: 'usr_x', reason: 'operator', revoked_at: '2026-12-06T00:00:00.000000Z' }, client_id: 'cl_events_b',
+    });
+    const byType = await cli('events:list', '--type', 'webhook.test', '--client-id', 'cl_events_a');
+    expect(byType.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id)).toEqual([first]);
+    expect((await cli('events:list', '--since', '2999-01-01T00:00:00Z')).stdout).toBe('');
+    expect((await cli('events:list', '--limit', '1')).stdout.trim().split('\n')).toHaveLength(1);
+    for (const [args, message] of [[['--since', 'yesterday'], /--since must be an RFC 3339/], [['--type', 'transfer.created'], /--type must be a known event type/],
+      [['--limit', '0'], /--limit must be an integer/], [['--limit', '100001'], /--limit must be an integer/], [['--client', 'x'], /Unknown option/]] as const) {
+      const refused = await cli('events:list', ...args);
+      expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(refused.stderr).toMatch(message);
+    }
   });
 
   test('keys:rotate prints the new kid', async () => {

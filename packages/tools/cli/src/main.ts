@@ -1,6 +1,7 @@
 /**
  * The operator CLI: `pnpm cli <command> [options]`. Each command prints one JSON object on stdout
- * and exits 0, or prints a message on stderr and exits non-zero (2 for usage errors). It talks to
+ * (`events:list`: one per line, JSON lines) and exits 0, or prints a message on stderr and exits
+ * non-zero (2 for usage errors). It talks to
  * DATABASE_URL; outside production, when that is unset, to the embedded database of a running
  * `pnpm start`. Commands: see COMMANDS below and docs/operations.md, "Commands".
  */
@@ -10,9 +11,9 @@ import {
   ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSigningKeySealingKey,
   findUserByUsername, loadAuthServerConfig, migrateAuth,
 } from '@payapi/auth-server';
-import { migrateEvents } from '@payapi/events';
+import { isEventType, listAuditEvents, migrateEvents, toWireEvent } from '@payapi/events';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
-import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, readPayapiEnvironment, resolveDatabaseUrl } from '@payapi/platform';
 import { migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 
@@ -22,6 +23,8 @@ class UsageError extends Error {}
 interface CommandResult {
   output: unknown;
   exitCode: number;
+  /** `output` is a list printed as JSON lines (one value per line, nothing for none). */
+  jsonLines?: boolean;
 }
 
 type Command = (db: Knex, args: string[]) => Promise<CommandResult>;
@@ -40,6 +43,19 @@ function required(value: string | undefined, flag: string): string {
 }
 
 const ok = (output: unknown): CommandResult => ({ output, exitCode: 0 });
+
+/** RFC 3339 with a time zone (`Z` or an offset), as `--since` takes it. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+/** `events:list --limit`: default and largest. */
+const EVENTS_LISTED_DEFAULT = 10_000;
+const EVENTS_LISTED_MAX = 100_000;
+
+function integerOption(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^[1-9][0-9]*$/.test(value) || number > max) throw new UsageError(`${flag} must be an integer from 1 to ${max}`);
+  return number;
+}
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   /** Applies every package's pending migrations, keyed by schema. */
@@ -113,6 +129,27 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     return ok({ id: account.id, name: account.name, currency: account.currency, type: account.type, created_at: account.createdAt });
   },
 
+  /**
+   * The operator's view of the event log (docs/operations.md, "Events"): every kept event, oldest
+   * first, older than the partners' 30 days too, as JSON lines: the wire shape (docs/webhooks.md) plus
+   * `client_id`, the recipient. `--since` is RFC 3339 (inclusive); `--limit` 1..100000 (10000).
+   */
+  'events:list': async (db, args) => {
+    const values = options(args, { since: { type: 'string' }, type: { type: 'string' }, 'client-id': { type: 'string' }, limit: { type: 'string' } });
+    if (values.since !== undefined && (!RFC3339.test(values.since) || Number.isNaN(Date.parse(values.since)))) {
+      throw new UsageError('--since must be an RFC 3339 date-time with a time zone, e.g. 2026-12-01T00:00:00Z');
+    }
+    if (values.type !== undefined && !isEventType(values.type)) throw new UsageError(`--type must be a known event type, not "${values.type}"`);
+    const environment = readPayapiEnvironment(process.env);
+    const events = await listAuditEvents(db, {
+      ...(values.since !== undefined ? { since: values.since } : {}),
+      ...(values.type !== undefined ? { type: values.type } : {}),
+      ...(values['client-id'] !== undefined ? { clientId: values['client-id'] } : {}),
+      limit: integerOption(values.limit, '--limit', EVENTS_LISTED_DEFAULT, EVENTS_LISTED_MAX),
+    });
+    return { output: events.map((event) => ({ ...toWireEvent(event, environment), client_id: event.clientId })), exitCode: 0, jsonLines: true };
+  },
+
   /** Adds a new signing key, which signs from now on; older keys stay published until their tokens expire. */
   'keys:rotate': async (db, args) => {
     options(args, {});
@@ -134,8 +171,9 @@ async function main(argv: string[]): Promise<number> {
   const url = source.kind === 'url' ? source.url : DEMO_POSTGRES.url;
   const db = createDatabase({ url, poolMax: 2, applicationName: 'payapi-cli' });
   try {
-    const { output, exitCode } = await command(db, args);
-    process.stdout.write(`${JSON.stringify(output)}\n`);
+    const { output, exitCode, jsonLines } = await command(db, args);
+    const lines = jsonLines ? (output as unknown[]) : [output];
+    process.stdout.write(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
     return exitCode;
   } catch (error) {
     const unreachable = describeConnectionError(error, url);

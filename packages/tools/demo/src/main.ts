@@ -1,9 +1,10 @@
 /**
  * `pnpm start`: the whole system in demo mode, in one process: the embedded PostgreSQL (unless
  * DATABASE_URL is set) with every package's migrations applied, the demo data seeded (never with
- * NODE_ENV=production; idempotent), the authorization server on :4000, the resource API on :4001
- * and the partner demo on :4002. Each service takes its port from its URL (AUTH_ISSUER,
- * RESOURCE_API_URL, PARTNER_DEMO_URL); PORT is ignored here.
+ * NODE_ENV=production; idempotent), the authorization server on :4000, the resource API on :4001,
+ * the partner demo on :4002 and the webhook delivery worker (endpoints on localhost allowed). Each
+ * service takes its port from its URL (AUTH_ISSUER, RESOURCE_API_URL, PARTNER_DEMO_URL); PORT is
+ * ignored here.
  * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
  */
 import {
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
     `partner demo          ${partner}   <- start here`,
     `authorization server  ${auth}  (discovery: ${auth}/.well-known/openid-configuration, connected apps: ${auth}/account/apps)`,
     `resource API          ${api}  (docs: ${api}/docs)`,
+    'webhook worker        in this process; endpoints on localhost allowed (WEBHOOKS_ALLOW_PRIVATE_NETWORKS)',
     ...(seed === undefined ? [] : [
       '',
       `demo logins           ${DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join('   ')}`,

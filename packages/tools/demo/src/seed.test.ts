@@ -33,6 +33,16 @@ describe('demo seeding', () => {
     expect(audit).toMatchObject({ accounts: 6, transfers: 4, unbalancedTransfers: [], wrongBalances: [], negativeBalances: [] });
   });
 
+  test('registers partner-demo as a confidential client that may use client credentials with webhooks:manage', async () => {
+    await seedDemo(database.db, OPTIONS);
+    const { rows } = await database.db.raw<{ rows: Array<{ payload: { grant_types: string[]; scope: string; token_endpoint_auth_method: string } }> }>(
+      `SELECT payload FROM auth.oidc_store WHERE model = 'Client' AND id = 'partner-demo'`);
+    const metadata = rows[0]?.payload;
+    expect(metadata?.grant_types).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
+    expect(metadata?.scope.split(' ')).toEqual(expect.arrayContaining(['webhooks:manage', 'transactions:read']));
+    expect(metadata?.token_endpoint_auth_method).toBe('client_secret_basic');
+  });
+
   test('is refused in production', async () => {
     await expect(seedDemo(database.db, { ...OPTIONS, production: true })).rejects.toThrow(/refused with NODE_ENV=production/);
   });

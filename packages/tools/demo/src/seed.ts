@@ -1,6 +1,7 @@
 /**
  * Demo seeding: the documented demo users, their accounts with opening balances, and the
- * confidential client `partner-demo` (README.md, "Demo data"). Run by `pnpm start` only, never with
+ * confidential client `partner-demo`, with `client_credentials` and `webhooks:manage` for its
+ * webhook endpoint (README.md, "Demo data"). Run by `pnpm start` only, never with
  * NODE_ENV=production (the caller checks; {@link seedDemo} refuses too).
  *
  * Idempotent: every item is looked up first and created only when missing, so a second start seeds
@@ -47,6 +48,11 @@ export const DEMO_USERS: readonly DemoUser[] = [
 
 /** The partner demo's client id (README.md, "Demo data"). */
 export const PARTNER_DEMO_CLIENT_ID = 'partner-demo';
+/**
+ * What the partner demo may ask for: a user's accounts, history and transfers in the code flow, and
+ * for itself (client credentials) its webhook endpoints, to which it registers at start.
+ */
+export const PARTNER_DEMO_SCOPE = 'openid offline_access accounts:read transactions:read transfers:write webhooks:manage';
 
 /** Input of {@link seedDemo}. */
 export interface SeedOptions {
@@ -110,6 +116,8 @@ export async function seedDemo(db: Knex, options: SeedOptions): Promise<SeedRepo
     clientSecret: options.partnerDemoClientSecret,
     name: 'Partner Demo',
     redirectUris: [redirectUri],
+    // A confidential client with a redirect URI gets authorization_code, refresh_token and client_credentials.
+    scope: PARTNER_DEMO_SCOPE,
   });
   return { created, accounts, partnerDemoRedirectUri: redirectUri };
 }

@@ -1,14 +1,16 @@
 /**
  * The whole system in one process, as `pnpm start` runs it: migrations, demo seeding (never with
  * NODE_ENV=production), the authorization server, the resource API and the partner demo, each on
- * the port of its URL. The end-to-end tests start it the same way on a test database.
+ * the port of its URL, and the webhook delivery worker. The end-to-end tests start it the same way
+ * on a test database.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { migrateEvents } from '@payapi/events';
+import { createSecretBox, loadWebhookWorkerConfig, migrateEvents, startDeliveryWorker } from '@payapi/events';
+import type { DeliveryWorker } from '@payapi/events';
 import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
-import { listenOn } from '@payapi/platform';
+import { createLogger, listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
 import { createResourceApi, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
@@ -35,22 +37,28 @@ export interface RunningSystem {
   seed: SeedReport | undefined;
   /** Demo defaults in use, one line each. */
   warnings: string[];
-  /** Stops the three servers (connections included). */
+  /** Stops the three servers (connections included) and the delivery worker (after its attempts in flight, at most 15 s). */
   close(): Promise<void>;
 }
 
 /**
- * Migrates, seeds outside production, and starts the three services.
+ * Migrates, seeds outside production, and starts the three services and the webhook delivery
+ * worker. Demo mode sets `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` unless the environment says
+ * otherwise, so webhook endpoints may be on localhost (the API registers them, the worker sends).
  *
  * @throws {Error} naming the port when one is taken; configuration errors of each service
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   // One process for every service: PORT would apply to all of them, so each takes the port of its
   // URL; request logs stay off the terminal (warn) unless LOG_LEVEL asks for them.
-  const env = { ...options.env, PORT: undefined, LOG_LEVEL: options.env.LOG_LEVEL ?? 'warn' };
+  const env = {
+    ...options.env, PORT: undefined, LOG_LEVEL: options.env.LOG_LEVEL ?? 'warn',
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: options.env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS ?? 'true',
+  };
   const authConfig = loadAuthServerConfig(env);
   const apiConfig = loadResourceApiConfig(env);
   const partnerConfig = loadPartnerDemoConfig(env);
+  const workerConfig = loadWebhookWorkerConfig(env);
   const applied = [...(await migrateLedger(options.db)), ...(await migrateEvents(options.db)), ...(await migrateAuth(options.db)),
     ...(await migrateResourceApi(options.db))];
   const seed = authConfig.production ? undefined : await seedDemo(options.db, {
@@ -60,17 +68,25 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   });
   const auth = await createAuthServer(authConfig, options.db);
   const servers: Server[] = [];
+  let worker: DeliveryWorker | undefined;
   const closeAll = async (): Promise<void> => {
+    const workerStopped = worker?.stop();
     await auth.close();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
+    await workerStopped;
   };
   try {
     servers.push(await listenOn(createServer(auth.handler), authConfig.port, 'authorization server'));
     servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db)), apiConfig.port, 'resource API'));
     servers.push(await listenOn(createServer(createPartnerDemo(partnerConfig, options.partnerDemo)), partnerConfig.port, 'partner demo'));
+    worker = startDeliveryWorker(options.db, {
+      ...workerConfig.delivery,
+      secrets: createSecretBox(workerConfig.secretsKey),
+      logger: createLogger('webhook-worker', workerConfig.logLevel),
+    });
   } catch (error) {
     await closeAll();
     throw error;
@@ -79,7 +95,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     urls: { auth: authConfig.issuer, api: apiConfig.publicUrl, partner: partnerConfig.publicUrl },
     applied,
     seed,
-    warnings: [...authConfig.warnings, ...partnerConfig.warnings],
+    warnings: [...new Set([...authConfig.warnings, ...apiConfig.warnings, ...partnerConfig.warnings, ...workerConfig.warnings])],
     close: closeAll,
   };
 }

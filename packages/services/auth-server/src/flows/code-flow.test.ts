@@ -131,8 +131,45 @@ describe('client credentials', () => {
   });
 });
 
+describe('webhooks:manage (docs/webhooks.md): a scope of the client itself', () => {
+  test('is granted by client credentials, with sub = client_id and no account_ids (how the resource API tells such a token)', async () => {
+    const registered = await seedClient(server, { scope: 'openid accounts:read webhooks:manage' });
+    const config = await discover(server, registered);
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'webhooks:manage' });
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims).toMatchObject({ aud: RESOURCE, client_id: registered.client_id, sub: registered.client_id, scope: 'webhooks:manage' });
+    expect(claims.account_ids).toBeUndefined();
+  });
+
+  test('is refused to a client not registered with it (invalid_scope)', async () => {
+    const registered = await seedClient(server, { scope: 'accounts:read' });
+    const config = await discover(server, registered);
+    await expect(client.clientCredentialsGrant(config, { scope: 'webhooks:manage' })).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
+  test('is never granted in the code flow: the consent page does not offer it and the token does not carry it', async () => {
+    const registered = await seedClient(server);
+    const config = await discover(server, registered);
+    const flow = await authorize(server, config, alice, { scope: 'openid accounts:read webhooks:manage', keepConsentPage: true });
+    const consent = await flow.agent.request(flow.callbackUrl.toString());
+    const html = await consent.text();
+    expect(html).toContain('See the chosen accounts');
+    expect(html).not.toContain('webhooks:manage');
+    const tokens = await exchange(config, await authorize(server, config, alice, { scope: 'openid accounts:read webhooks:manage' }));
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims.scope).toBe('accounts:read');
+    expect(claims.sub).toBe(alice.sub);
+    expect(claims.account_ids).toEqual(expect.any(Array));
+  });
+});
+
 describe('all scopes', () => {
-  test('the test scope list is the documented list', () => {
+  test('the test scope list is the documented list of what a user grants in the code flow', () => {
     expect(ALL_SCOPES.split(' ').sort()).toEqual(['accounts:read', 'offline_access', 'openid', 'transactions:read', 'transfers:write']);
+  });
+
+  test('clients may be registered with every documented scope, payments:write and webhooks:manage included', async () => {
+    const registered = await seedClient(server, { scope: 'openid offline_access accounts:read transactions:read transfers:write payments:write webhooks:manage' });
+    expect(registered.scope.split(' ')).toEqual(expect.arrayContaining(['payments:write', 'webhooks:manage']));
   });
 });

@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { listAccounts } from '@payapi/ledger';
 import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-accounts.ts';
-import { ACCOUNT_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
+import { ACCOUNT_SCOPES, CLIENT_CREDENTIALS_ONLY_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
 import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
@@ -98,7 +98,8 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     status = 200,
   ): Promise<void> {
     const accountId = details.session?.accountId as string;
-    const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    // A scope no user grants (webhooks:manage) is not offered: the grant would not hold it.
+    const requested = String(details.params.scope ?? '').split(' ').filter((scope) => scope && !CLIENT_CREDENTIALS_ONLY_SCOPES.has(scope));
     const previously = details.grantId ? await consentedAccountIds(db, details.grantId) : [];
     const accounts = (await listAccounts(db, accountId)).map((account) => ({
       id: account.id, name: account.name, currency: account.currency,

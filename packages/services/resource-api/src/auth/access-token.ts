@@ -15,6 +15,12 @@ export interface AccessToken {
   scopes: ReadonlySet<string>;
   /** Ledger account ids the user consented to (`account_ids`); empty for client-credentials tokens. */
   accountIds: ReadonlySet<string>;
+  /**
+   * True for a client-credentials token (RFC 6749 §4.4): no user behind it. The authorization server
+   * issues it with `sub` = `client_id` and without `account_ids`; a user's token always has
+   * `account_ids` (an empty list at least) and a `sub` of the form `usr_…`. Both must hold.
+   */
+  clientCredentials: boolean;
   /** `cnf.jkt` (RFC 9449 §6.1) when the token is DPoP-bound, else null. */
   jkt: string | null;
   /** `exp`, seconds since the epoch. */
@@ -156,13 +162,16 @@ function toAccessToken(raw: string, payload: JWTPayload): AccessToken {
     if (typeof value !== 'string' || value.length === 0) throw new InvalidTokenError('the access token\'s "cnf" claim is not a DPoP key binding');
     jkt = value;
   }
+  const subject = text('sub');
+  const clientId = text('client_id');
   return {
     raw,
-    subject: text('sub'),
-    clientId: text('client_id'),
+    subject,
+    clientId,
     jti: text('jti'),
     scopes: new Set(scope.split(' ')),
     accountIds: new Set(accountIds as string[]),
+    clientCredentials: payload.account_ids === undefined && subject === clientId,
     jkt,
     expiresAt: payload.exp as number,
   };

@@ -23,9 +23,9 @@ export function unauthorized(scheme: TokenScheme, detail: string, error: 'invali
   return new ApiProblem(401, error, detail, { 'WWW-Authenticate': [failed, other] });
 }
 
-/** 403 `insufficient_scope` naming the scope the endpoint needs (RFC 6750 §3.1). */
-export function insufficientScope(scheme: TokenScheme, scope: string): ApiProblem {
-  return new ApiProblem(403, 'insufficient_scope', `this endpoint needs the scope ${scope}`, {
+/** 403 `insufficient_scope` naming the scope the endpoint needs (RFC 6750 §3.1); `detail` may say more. */
+export function insufficientScope(scheme: TokenScheme, scope: string, detail = `this endpoint needs the scope ${scope}`): ApiProblem {
+  return new ApiProblem(403, 'insufficient_scope', detail, {
     'WWW-Authenticate': `${scheme} error="insufficient_scope", scope=${quoted(scope)}`,
   });
 }

@@ -15,14 +15,17 @@ import { authenticatedOf } from './request-token.ts';
 const grantAccountIdsQuery = 'auth.access_token_account_ids(?)';
 
 /**
- * Asks whether the token's grant is still active (one query).
+ * Asks whether the token's grant is still active (one query); for a client-credentials token, which
+ * has no grant, whether the token itself was revoked (RFC 7009).
  *
  * @throws {ApiProblem} 401 `invalid_token` when the grant or token was revoked or is unknown
  */
 export async function checkGrantActive(db: Knex, token: AccessToken, scheme: TokenScheme): Promise<void> {
   const { rows } = await db.raw<{ rows: Array<{ account_ids: string[] | null }> }>(
     `SELECT ${grantAccountIdsQuery} AS account_ids`, [token.jti]);
-  if (!rows[0]?.account_ids) throw unauthorized(scheme, 'the grant behind this access token has been revoked');
+  if (!rows[0]?.account_ids) {
+    throw unauthorized(scheme, token.clientCredentials ? 'this access token has been revoked' : 'the grant behind this access token has been revoked');
+  }
 }
 
 /** Route step running {@link checkGrantActive} (for `transfers:write` calls other than the POST). */

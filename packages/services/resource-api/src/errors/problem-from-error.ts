@@ -1,6 +1,8 @@
+import { EventsError } from '@payapi/events';
 import { LedgerError } from '@payapi/ledger';
 import { ApiProblem } from './problem.ts';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { EVENTS_ERROR_STATUS } from './events-status.ts';
 import { LEDGER_ERROR_STATUS } from './ledger-status.ts';
 
 /** What body-parser (express.json) attaches to its errors. */
@@ -33,6 +35,7 @@ const DETAIL_LENGTH_MAX = 500;
  *
  * - {@link ApiProblem}: as it is.
  * - `LedgerError`: the ledger's `code` unchanged, status from `LEDGER_ERROR_STATUS`; `ledger_busy` adds `Retry-After: 1`.
+ * - `EventsError`: its `code` unchanged, status from `EVENTS_ERROR_STATUS`.
  * - body-parser errors: malformed JSON 400, over 64 KiB 413, unsupported charset 415.
  * - express-openapi-validator errors: 400 `invalid_request` (or `invalid_amount` when only `amount` is wrong),
  *   404 `not_found`, 405 `method_not_allowed` with `Allow`, 415 `unsupported_media_type`.
@@ -49,6 +52,9 @@ export function problemFromError(error: unknown): { problem: ApiProblem; unexpec
   if (error instanceof LedgerError) {
     const headers: Record<string, string> = error.code === 'ledger_busy' ? { 'Retry-After': '1' } : {};
     return { problem: new ApiProblem(LEDGER_ERROR_STATUS[error.code], error.code, error.message, headers), unexpected: false };
+  }
+  if (error instanceof EventsError) {
+    return { problem: new ApiProblem(EVENTS_ERROR_STATUS[error.code], error.code, error.message), unexpected: false };
   }
   if (isBodyParserError(error)) {
     const known = BODY_PARSER_PROBLEMS[error.type];

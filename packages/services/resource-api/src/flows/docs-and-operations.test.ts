@@ -24,6 +24,9 @@ afterEach(() => {
 const CONTRACT_OPERATIONS = [
   'get /v1/accounts', 'get /v1/accounts/{account_id}', 'get /v1/accounts/{account_id}/balance',
   'get /v1/accounts/{account_id}/transactions', 'post /v1/transfers', 'get /v1/transfers/{transfer_id}',
+  'post /v1/webhook-endpoints', 'get /v1/webhook-endpoints', 'get /v1/webhook-endpoints/{endpoint_id}', 'patch /v1/webhook-endpoints/{endpoint_id}',
+  'delete /v1/webhook-endpoints/{endpoint_id}', 'post /v1/webhook-endpoints/{endpoint_id}/secret/rotate', 'post /v1/webhook-endpoints/{endpoint_id}/test',
+  'get /v1/webhook-endpoints/{endpoint_id}/deliveries', 'get /v1/events', 'get /v1/events/{event_id}', 'post /v1/events/{event_id}/redeliver',
 ];
 
 describe('GET /openapi.json', () => {
@@ -35,8 +38,10 @@ describe('GET /openapi.json', () => {
     const operations = Object.entries(answer.body.paths as Record<string, Record<string, { security: Array<Record<string, string[]>>; responses: Record<string, unknown> }>>)
       .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ name: `${method} ${path}`, operation })));
     expect(operations.map((entry) => entry.name).sort()).toEqual([...CONTRACT_OPERATIONS].sort());
-    for (const { operation } of operations) {
-      expect(operation.security[0]!.oauth2).toHaveLength(1);
+    for (const { name, operation } of operations) {
+      // The client's own resources take a client-credentials token; everything else a user's.
+      const scheme = /webhook|events/.test(name) ? 'oauth2ClientCredentials' : 'oauth2';
+      expect(operation.security[0]![scheme]).toHaveLength(1);
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '500']));
     }
     expect(answer.body.components.securitySchemes.oauth2.flows.authorizationCode.tokenUrl).toBe(`${api.auth.issuer}/token`);

@@ -1,47 +1,13 @@
-import { PROBLEM_TYPE_BASE } from '../errors/problem.ts';
+import { AUTH_ERRORS, COMMON_ERRORS, ok, problem, security } from './responses.ts';
 import { SCHEMAS } from './schemas.ts';
+import { WEBHOOK_SCHEMAS } from './webhook-schemas.ts';
+import { webhookPaths } from './webhook-paths.ts';
 
 /** Where the document's URLs point: this API and its authorization server. */
 export interface OpenApiUrls {
   publicUrl: string;
   issuer: string;
 }
-
-/**
- * A problem response; its examples show the stable `code`s an endpoint may answer with this status.
- * `description` starts with the status and its title: `404 Not Found: …`.
- */
-function problem(description: string, codes: string[], headers: Record<string, unknown> = {}): Record<string, unknown> {
-  const [, status = '500', title = 'Error'] = /^(\d{3}) ([^:]+)/.exec(description) ?? [];
-  const examples = Object.fromEntries(codes.map((code) => [code, {
-    value: { type: `${PROBLEM_TYPE_BASE}${code}`, title, status: Number(status), detail: description.replace(/^[^:]+: /, ''), code },
-  }]));
-  return {
-    description,
-    headers: { 'x-fapi-interaction-id': { $ref: '#/components/headers/InteractionId' }, ...headers },
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples } },
-  };
-}
-
-function ok(description: string, schema: string, example: unknown, headers: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    description,
-    headers: { 'x-fapi-interaction-id': { $ref: '#/components/headers/InteractionId' }, ...headers },
-    content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` }, example } },
-  };
-}
-
-const AUTH_ERRORS = {
-  '401': { $ref: '#/components/responses/Unauthorized' },
-  '403': { $ref: '#/components/responses/Forbidden' },
-};
-const COMMON_ERRORS = {
-  '429': problem('429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client\'s DPoP proofs past their share)', ['rate_limited'], {
-    'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } },
-  }),
-  '500': problem('500 Internal Server Error: nothing about the cause is revealed', ['internal_error']),
-  '503': problem('503 Service Unavailable: retry after `Retry-After` seconds', ['ledger_busy', 'database_unavailable', 'authorization_server_unavailable', 'temporarily_unavailable']),
-};
 
 const ACCOUNT_EXAMPLE = { id: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8', name: 'Alice Current', currency: 'CNY', type: 'current', created_at: '2026-11-29T21:23:37.123456Z' };
 const TRANSFER_EXAMPLE = {
@@ -55,12 +21,6 @@ const ACCOUNT_ID_PARAMETER = {
   schema: { type: 'string', maxLength: 255 }, example: ACCOUNT_EXAMPLE.id,
 };
 
-function security(scope: string): Array<Record<string, string[]>> {
-  // OpenAPI 3.1 lets an http scheme list the scopes it needs too (the `bearer` entry is what the
-  // interactive docs use: paste an access token obtained by your client).
-  return [{ oauth2: [scope] }, { dpop: [scope] }, { bearer: [scope] }];
-}
-
 /**
  * The OpenAPI 3.1 document of the `/v1` surface: the single source of truth for the request
  * shapes (validated by express-openapi-validator) and the response shapes (checked in tests).
@@ -70,7 +30,9 @@ function security(scope: string): Array<Record<string, string[]>> {
  * @returns a fresh plain object (JSON-serialisable)
  */
 export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
-  return {
+  // A deep copy: express-openapi-validator annotates the document it is given in place, and the
+  // shared parts (COMMON_ERRORS…) must stay pristine for the next app built in the same process.
+  return structuredClone({
     openapi: '3.1.0',
     info: {
       title: 'Payment open API: resource API',
@@ -84,11 +46,13 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         '',
         'Money is a decimal string in major units with exactly the currency\'s minor digits, never a JSON number.',
         'Errors are RFC 9457 `application/problem+json` documents with a stable `code`.',
+        '',
+        'Webhooks and the event log (scope `webhooks:manage`) belong to your client, not to a user: call them with a client-credentials token (`grant_type=client_credentials`).',
         'Every answer carries `x-fapi-interaction-id` (yours, echoed, or a new one): quote it when you contact support.',
       ].join('\n'),
     },
     servers: [{ url: urls.publicUrl }],
-    tags: [{ name: 'Accounts' }, { name: 'Transactions' }, { name: 'Transfers' }],
+    tags: [{ name: 'Accounts' }, { name: 'Transactions' }, { name: 'Transfers' }, { name: 'Webhooks' }, { name: 'Events' }],
     paths: {
       '/v1/accounts': {
         get: {
@@ -208,9 +172,10 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           },
         },
       },
+      ...webhookPaths(),
     },
     components: {
-      schemas: SCHEMAS,
+      schemas: { ...SCHEMAS, ...WEBHOOK_SCHEMAS },
       headers: {
         InteractionId: { description: 'FAPI interaction id: the request\'s `x-fapi-interaction-id`, or a new UUID.', schema: { type: 'string' } },
       },
@@ -239,6 +204,16 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
             },
           },
         },
+        oauth2ClientCredentials: {
+          type: 'oauth2',
+          description: 'RFC 9068 JWT access tokens of your client itself (no user), from the client credentials grant (RFC 6749 §4.4) with your client secret.',
+          flows: {
+            clientCredentials: {
+              tokenUrl: `${urls.issuer}/token`,
+              scopes: { 'webhooks:manage': 'your client\'s webhook endpoints and its event log' },
+            },
+          },
+        },
         bearer: {
           type: 'http',
           scheme: 'bearer',
@@ -252,5 +227,5 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         },
       },
     },
-  };
+  });
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import type * as client from 'openid-client';
+import * as client from 'openid-client';
 import type { CreatedClient } from '@payapi/auth-server';
 import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from '@payapi/auth-server/testing';
 import type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
@@ -48,7 +48,7 @@ export interface TestApi {
  */
 export async function startTestApi(
   configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config,
-  options: Pick<ResourceApiOptions, 'dpopReplayStore'> = {},
+  options: Pick<ResourceApiOptions, 'dpopReplayStore' | 'webhookUrlPolicy'> = {},
 ): Promise<TestApi> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -115,6 +115,24 @@ export async function connect(
   });
   const tokens = await exchange(clientConfig, flow);
   return { accessToken: tokens.access_token, idToken: tokens.id_token, refreshToken: tokens.refresh_token, clientConfig, registered };
+}
+
+/** A client acting for itself: its registration, its openid-client configuration and a client-credentials access token. */
+export interface ClientSession {
+  accessToken: string;
+  clientConfig: client.Configuration;
+  registered: CreatedClient;
+}
+
+/**
+ * Registers a new confidential client with `registeredScope` (default: every scope) and gets a
+ * client-credentials token (RFC 6749 §4.4) for `scope` (default `webhooks:manage`).
+ */
+export async function connectClient(api: TestApi, options: { scope?: string; registeredScope?: string } = {}): Promise<ClientSession> {
+  const registered = await seedClient(api.auth, options.registeredScope ? { scope: options.registeredScope } : {});
+  const clientConfig = await discover(api.auth, registered);
+  const tokens = await client.clientCredentialsGrant(clientConfig, { scope: options.scope ?? 'webhooks:manage' });
+  return { accessToken: tokens.access_token, clientConfig, registered };
 }
 
 /** An answer of the API, body parsed when JSON. */
