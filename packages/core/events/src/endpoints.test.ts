@@ -134,3 +134,12 @@ describe('deleting an endpoint', () => {
     expect(await purgeOrphanDeliveries(database.db)).toBe(0);
   });
 });
+
+describe('security review of the webhooks', () => {
+  test('an IPv4-compatible IPv6 address (::127.0.0.1) is not public, and a URL longer than 2048 characters once encoded is refused', async () => {
+    await expect(createEndpoint(database.db, strict, { clientId: 'c-review', url: 'https://[::127.0.0.1]/h', eventTypes: ['transfer.completed'] }))
+      .rejects.toMatchObject({ code: 'webhook_url_not_allowed' });
+    await expect(createEndpoint(database.db, demo, { clientId: 'c-review', url: `http://127.0.0.1:9/${'é'.repeat(1000)}`, eventTypes: ['transfer.completed'] }))
+      .rejects.toMatchObject({ code: 'invalid_request' });
+  });
+});

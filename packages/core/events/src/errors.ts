@@ -4,7 +4,8 @@ export type EventsErrorCode =
   | 'event_not_found'
   | 'webhook_endpoint_not_found'
   | 'webhook_url_not_allowed'
-  | 'webhook_endpoint_limit_reached';
+  | 'webhook_endpoint_limit_reached'
+  | 'rate_limited';
 
 /** A refusal of the events package: a bad request or something absent, never a bug. */
 export class EventsError extends Error {

@@ -81,3 +81,11 @@ describe("a client's event log", () => {
     await expect(listClientEvents(database.db, { clientId: 'c-log', cursor: 'bogus' })).rejects.toMatchObject({ code: 'invalid_request' });
   });
 });
+
+describe('security review of the webhooks: cursors', () => {
+  test.each(['2026-13-45T25:61:61.000000Z', '0000-01-01T00:00:00.000000Z', '2026-12-31T23:59:60.000000Z', '2026-02-30T00:00:00.000000Z'])(
+    'a cursor naming the impossible instant %s is invalid_request, not a database error', async (instant) => {
+      const cursor = Buffer.from(JSON.stringify([instant, `evt_${'0'.repeat(32)}`])).toString('base64url');
+      await expect(listClientEvents(database.db, { clientId: 'c-cursor', cursor })).rejects.toMatchObject({ code: 'invalid_request' });
+    });
+});

@@ -5,7 +5,7 @@
 export { createEndpoint, deleteEndpoint, getEndpoint, listEndpoints, rotateEndpointSecret, updateEndpoint,
   ENDPOINTS_PER_CLIENT_MAX, SECRET_OVERLAP_SECONDS_DEFAULT } from './endpoints.ts';
 export type { WireEndpoint } from './endpoints.ts';
-export { listDeliveries, redeliverEvent, sendTestEvent } from './deliveries.ts';
+export { TEST_EVENTS_PER_MINUTE_MAX, listDeliveries, redeliverEvent, sendTestEvent } from './deliveries.ts';
 export type { WireDelivery } from './deliveries.ts';
 export { EventsError } from './errors.ts';
 export type { EventsErrorCode } from './errors.ts';

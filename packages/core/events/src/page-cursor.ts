@@ -31,6 +31,11 @@ export function decodeCursor(cursor: string): PagePosition {
   const [createdAt, id] = value as unknown[];
   if (typeof createdAt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt)
     || typeof id !== 'string' || !/^[a-z]+_[0-9a-f]{32}$/.test(id)) throw refuse();
+  // A real instant (no month 13, no 30 February, no leap second) from year 1000 on: PostgreSQL must read it.
+  const asDate = new Date(createdAt);
+  if (Number.isNaN(asDate.getTime()) || asDate.toISOString().slice(0, 19) !== createdAt.slice(0, 19) || asDate.getUTCFullYear() < 1000) {
+    throw refuse();
+  }
   return { createdAt, id };
 }
 

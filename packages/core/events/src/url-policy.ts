@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { Resolver, lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import { EventsError } from './errors.ts';
 
@@ -9,7 +9,12 @@ export interface UrlPolicy {
    * are allowed, and plain `http`. Never in production with real partners.
    */
   allowPrivateNetworks: boolean;
-  /** Resolves a host name to its addresses (default: the system resolver, every address). */
+  /**
+   * Resolves a host name to its addresses. Default: with private networks not allowed, DNS itself
+   * (c-ares: A and AAAA, 2 s per try, 2 tries, never Node's 4-thread pool, so a partner's DNS that
+   * stops answering delays nobody else); with them allowed (demo mode, tests), the system resolver,
+   * which also reads /etc/hosts.
+   */
   lookup?: (hostname: string) => Promise<string[]>;
   /** Whether an address may be connected to (default {@link isPublicAddress}); tests may widen it. */
   isAllowedAddress?: (address: string) => boolean;
@@ -27,10 +32,34 @@ export const ENDPOINT_URL_LENGTH_MAX = 2048;
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    // The deprecated IPv4-compatible form (::a.b.c.d, RFC 4291 §2.5.5.1) is no public address.
+    if (v6.parts.slice(0, 6).every((part) => part === 0)) return false;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+  }
   return parsed.range() === 'unicast';
 }
 
+/** Per-try timeout and tries of {@link dnsResolve}: at most about 4 s for a name, A and AAAA asked at once. */
+const DNS_TIMEOUT_MS = 2_000;
+const DNS_TRIES = 2;
+let resolver: Resolver | undefined;
+
+/**
+ * A name's A and AAAA addresses from DNS (c-ares, on the event loop: no thread of Node's pool is
+ * held while a partner's name server keeps silent). `localhost` and `*.localhost` are loopback
+ * (RFC 6761 §6.3) without asking.
+ */
+async function dnsResolve(hostname: string): Promise<string[]> {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return ['127.0.0.1', '::1'];
+  resolver ??= new Resolver({ timeout: DNS_TIMEOUT_MS, tries: DNS_TRIES });
+  const answers = await Promise.allSettled([resolver.resolve4(name), resolver.resolve6(name)]);
+  return answers.flatMap((answer) => (answer.status === 'fulfilled' ? answer.value : []));
+}
+
+/** The system resolver (getaddrinfo: /etc/hosts too), for demo mode and tests on loopback. */
 async function systemLookup(hostname: string): Promise<string[]> {
   const answers = await dnsLookup(hostname, { all: true, verbatim: true });
   return answers.map((answer) => answer.address);
@@ -51,6 +80,10 @@ function parseEndpointUrl(url: unknown, policy: UrlPolicy): URL {
   if (parsed.protocol !== 'https:' && !(policy.allowPrivateNetworks && parsed.protocol === 'http:')) throw refuse('must use https');
   if (parsed.username || parsed.password) throw refuse('must not carry credentials');
   if (parsed.hash) throw refuse('must not carry a fragment');
+  // The parser may lengthen it (percent-encoding): the stored form must fit too.
+  if (parsed.href.length > ENDPOINT_URL_LENGTH_MAX) {
+    throw new EventsError('invalid_request', `url must be an absolute URL of at most ${ENDPOINT_URL_LENGTH_MAX} characters once encoded`);
+  }
   return parsed;
 }
 
@@ -79,7 +112,7 @@ export async function resolveEndpointUrl(url: unknown, policy: UrlPolicy): Promi
     addresses = [host];
   } else {
     try {
-      addresses = await (policy.lookup ?? systemLookup)(host);
+      addresses = await (policy.lookup ?? (policy.allowPrivateNetworks ? systemLookup : dnsResolve))(host);
     } catch {
       addresses = [];
     }

@@ -6,11 +6,11 @@ import { DELIVERY_LIMITS_DEFAULT, claimDepth } from './settings.ts';
 const LIMITS = { concurrencyPerEndpoint: 2, concurrencyTotal: 5, depthPerEndpoint: 6, queueWaitMaxMs: 1_000 };
 
 let next = 0;
-function attempt(endpointId: string): ClaimedDelivery {
+function attempt(endpointId: string, clientId = 'c'): ClaimedDelivery {
   next += 1;
   return {
     id: `dlv_${next}`, endpointId, attempt: 1, leaseUntil: '2026-12-06 12:00:00+00', url: 'https://example.com/hooks', secretSealed: 's', previousSecretSealed: null,
-    event: { id: `evt_${next}`, type: 'transfer.completed', clientId: 'c', data: {}, createdAt: '2026-12-06T12:00:00.000000Z' },
+    event: { id: `evt_${next}`, type: 'transfer.completed', clientId, data: {}, createdAt: '2026-12-06T12:00:00.000000Z' },
   };
 }
 
@@ -86,5 +86,17 @@ describe('DeliveryQueues', () => {
     expect(queues.takeQueued().map((one) => one.endpointId)).toEqual(['we_b']);
     expect(queues.room(0)).toEqual(new Map([['we_a', 0], ['we_b', 0]]));
     expect(queues.heldFree).toBe(3 * 6 - 4);
+  });
+
+  test('security review of the webhooks: one client\'s endpoints together take at most its share of the slots, the others stay free', () => {
+    const queues = new DeliveryQueues({ ...LIMITS, concurrencyTotal: 6, concurrencyPerClient: 3 });
+    const hog = ['we_h1', 'we_h1', 'we_h2', 'we_h2', 'we_h3', 'we_h3'].map((id) => attempt(id, 'hog'));
+    queues.add([...hog, attempt('we_other', 'other')], 0, new Map());
+    const started = startAll(queues, 0);
+    expect(started.filter((one) => one.event.clientId === 'hog')).toHaveLength(3);
+    expect(started.filter((one) => one.event.clientId === 'other')).toHaveLength(1);
+    expect(queues.slotsFree).toBe(2);
+    queues.finish('we_h1');
+    expect(startAll(queues, 0).map((one) => one.event.clientId)).toEqual(['hog']);
   });
 });

@@ -7,6 +7,11 @@ export interface QueueLimits {
   concurrencyPerEndpoint: number;
   /** Attempts in flight in all. */
   concurrencyTotal: number;
+  /**
+   * Attempts in flight for one client, all its endpoints together (default: `concurrencyTotal`): a
+   * client whose ten endpoints all hang holds this many slots, and the others stay free for everyone else.
+   */
+  concurrencyPerClient?: number;
   /** Attempts held per endpoint at most: in flight plus claimed ahead, waiting for a slot. */
   depthPerEndpoint: number;
   /** An attempt that waited longer than this for a slot is not sent but set aside ({@link DeliveryQueues.takeStale}), ms. */
@@ -17,6 +22,8 @@ export interface QueueLimits {
 export const CLAIM_AHEAD_WINDOW_MS = 500;
 
 interface Endpoint {
+  /** The client the endpoint belongs to (every event of an endpoint is for its client). */
+  clientId: string;
   /** Claimed attempts waiting for a slot, oldest first, with when they were queued (`performance.now()`). */
   queue: Array<{ claimed: ClaimedDelivery; queuedAtMs: number }>;
   inFlight: number;
@@ -45,6 +52,8 @@ export class DeliveryQueues {
   /** Per endpoint, when its latest successes came (`performance.now()`, oldest first, at most `depthPerEndpoint`). */
   readonly #successes = new Map<string, number[]>();
   #inFlight = 0;
+  /** Attempts in flight per client (absent: none). */
+  readonly #clientInFlight = new Map<string, number>();
   #held = 0;
   #stale: ClaimedDelivery[] = [];
 
@@ -92,7 +101,7 @@ export class DeliveryQueues {
   add(claimed: readonly ClaimedDelivery[], nowMs: number, room: ReadonlyMap<string, number>): boolean {
     const counts = new Map<string, number>();
     for (const one of claimed) {
-      const endpoint = this.#endpoint(one.endpointId);
+      const endpoint = this.#endpoint(one.endpointId, one.event.clientId);
       endpoint.queue.push({ claimed: one, queuedAtMs: nowMs });
       this.#held += 1;
       counts.set(one.endpointId, (counts.get(one.endpointId) ?? 0) + 1);
@@ -111,6 +120,7 @@ export class DeliveryQueues {
     if (this.#inFlight >= this.#limits.concurrencyTotal) return undefined;
     for (const [id, endpoint] of this.#endpoints) {
       if (endpoint.paused > 0 || endpoint.inFlight >= this.#limits.concurrencyPerEndpoint) continue;
+      if ((this.#clientInFlight.get(endpoint.clientId) ?? 0) >= (this.#limits.concurrencyPerClient ?? this.#limits.concurrencyTotal)) continue;
       let head = endpoint.queue.shift();
       while (head && nowMs - head.queuedAtMs > this.#limits.queueWaitMaxMs) {
         this.#stale.push(head.claimed);
@@ -123,6 +133,7 @@ export class DeliveryQueues {
       }
       endpoint.inFlight += 1;
       this.#inFlight += 1;
+      this.#clientInFlight.set(endpoint.clientId, (this.#clientInFlight.get(endpoint.clientId) ?? 0) + 1);
       this.#endpoints.delete(id);
       this.#endpoints.set(id, endpoint);
       return head.claimed;
@@ -156,6 +167,9 @@ export class DeliveryQueues {
     assert.ok(endpoint && endpoint.inFlight > 0, `no delivery slot held for ${endpointId}`);
     endpoint.inFlight -= 1;
     this.#inFlight -= 1;
+    const clientInFlight = (this.#clientInFlight.get(endpoint.clientId) ?? 1) - 1;
+    if (clientInFlight > 0) this.#clientInFlight.set(endpoint.clientId, clientInFlight);
+    else this.#clientInFlight.delete(endpoint.clientId);
     this.#held -= 1;
     this.#forgetIfIdle(endpointId, endpoint);
     if (succeededAtMs !== undefined) {
@@ -185,10 +199,10 @@ export class DeliveryQueues {
     return Math.min(depthPerEndpoint, concurrencyPerEndpoint + (this.#successes.get(id)?.length ?? 0));
   }
 
-  #endpoint(id: string): Endpoint {
+  #endpoint(id: string, clientId: string): Endpoint {
     let endpoint = this.#endpoints.get(id);
     if (!endpoint) {
-      endpoint = { queue: [], inFlight: 0, paused: 0 };
+      endpoint = { clientId, queue: [], inFlight: 0, paused: 0 };
       this.#endpoints.set(id, endpoint);
     }
     return endpoint;

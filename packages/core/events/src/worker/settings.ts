@@ -29,6 +29,8 @@ export interface DeliverySettings {
   concurrencyPerEndpoint: number;
   /** Attempts in flight in one worker, all endpoints together: 32. */
   concurrencyTotal: number;
+  /** Attempts in flight in one worker for one client, all its endpoints together: 8, so one client never takes all 32. */
+  concurrencyPerClient: number;
   /**
    * Attempts one worker holds per endpoint at most, in flight and claimed ahead waiting for a slot:
    * 64, so one claim statement feeds many sends. An endpoint is claimed ahead only as far as it
@@ -66,6 +68,7 @@ export const DELIVERY_LIMITS_DEFAULT = {
   responseBodyMaxBytes: 64 * 1024,
   concurrencyPerEndpoint: 4,
   concurrencyTotal: 32,
+  concurrencyPerClient: 8,
   claimDepthPerEndpoint: 64,
   queueWaitMaxMs: 2_000,
   pollIntervalMs: 200,

@@ -12,4 +12,5 @@ export const EVENTS_ERROR_STATUS: Readonly<Record<EventsErrorCode, number>> = {
   webhook_endpoint_not_found: 404,
   webhook_url_not_allowed: 422,
   webhook_endpoint_limit_reached: 422,
+  rate_limited: 429,
 };

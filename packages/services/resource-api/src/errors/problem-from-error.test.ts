@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { LedgerError } from '@payapi/ledger';
 import type { LedgerErrorCode } from '@payapi/ledger';
+import { EventsError } from '@payapi/events';
 import { LEDGER_ERROR_STATUS } from './ledger-status.ts';
 import { problemFromError } from './problem-from-error.ts';
 
@@ -12,6 +13,11 @@ describe('problemFromError', () => {
 
   test('ledger_busy asks the client to retry after a second', () => {
     expect(problemFromError(new LedgerError('ledger_busy', 'busy')).problem.headers).toEqual({ 'Retry-After': '1' });
+  });
+
+  test('too many webhook test events: 429 rate_limited, retry after the minute', () => {
+    const { problem } = problemFromError(new EventsError('rate_limited', 'at most 10 test events a minute'));
+    expect([problem.status, problem.code, problem.headers]).toEqual([429, 'rate_limited', { 'Retry-After': '60' }]);
   });
 
   test('an unexpected error becomes a 500 that says nothing about it', () => {

@@ -54,7 +54,8 @@ export function problemFromError(error: unknown): { problem: ApiProblem; unexpec
     return { problem: new ApiProblem(LEDGER_ERROR_STATUS[error.code], error.code, error.message, headers), unexpected: false };
   }
   if (error instanceof EventsError) {
-    return { problem: new ApiProblem(EVENTS_ERROR_STATUS[error.code], error.code, error.message), unexpected: false };
+    const headers: Record<string, string> = error.code === 'rate_limited' ? { 'Retry-After': '60' } : {};
+    return { problem: new ApiProblem(EVENTS_ERROR_STATUS[error.code], error.code, error.message, headers), unexpected: false };
   }
   if (isBodyParserError(error)) {
     const known = BODY_PARSER_PROBLEMS[error.type];
