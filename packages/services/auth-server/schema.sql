@@ -104,6 +104,28 @@ CREATE TABLE auth.access_tokens (
 );
 
 --
+-- Name: client_secrets; Type: TABLE; Schema: auth; Owner: -
+--
+
+CREATE TABLE auth.client_secrets (
+    client_id text NOT NULL,
+    secret_sha256 bytea NOT NULL,
+    previous_secret_sha256 bytea,
+    previous_secret_expires_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    rotated_at timestamp with time zone,
+    CONSTRAINT client_secrets_previous_complete CHECK (((previous_secret_sha256 IS NULL) = (previous_secret_expires_at IS NULL))),
+    CONSTRAINT client_secrets_previous_secret_sha256_check CHECK ((octet_length(previous_secret_sha256) = 32)),
+    CONSTRAINT client_secrets_secret_sha256_check CHECK ((octet_length(secret_sha256) = 32))
+);
+
+--
+-- Name: TABLE client_secrets; Type: COMMENT; Schema: auth; Owner: -
+--
+
+COMMENT ON TABLE auth.client_secrets IS 'SHA-256 of each confidential client''s secret (never the secret); the previous one works until previous_secret_expires_at';
+
+--
 -- Name: grant_accounts; Type: TABLE; Schema: auth; Owner: -
 --
 
@@ -227,6 +249,26 @@ COMMENT ON TABLE auth.oidc_store IS 'oidc-provider adapter storage: one row per 
 COMMENT ON COLUMN auth.oidc_store.expires_at IS 'NULL = never expires; otherwise upsert time + expiresIn seconds (+ the adapter''s clock tolerance)';
 
 --
+-- Name: partner_apps; Type: TABLE; Schema: auth; Owner: -
+--
+
+CREATE TABLE auth.partner_apps (
+    client_id text NOT NULL,
+    owner text NOT NULL,
+    status text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    reviewed_at timestamp with time zone,
+    CONSTRAINT partner_apps_owner_check CHECK (((char_length(owner) >= 1) AND (char_length(owner) <= 255))),
+    CONSTRAINT partner_apps_status_check CHECK ((status = ANY (ARRAY['pending_review'::text, 'approved'::text])))
+);
+
+--
+-- Name: TABLE partner_apps; Type: COMMENT; Schema: auth; Owner: -
+--
+
+COMMENT ON TABLE auth.partner_apps IS 'apps registered on the developer portal: owner (the portal''s developer id) and review status; pending_review clients are invisible to the provider';
+
+--
 -- Name: resource_servers; Type: TABLE; Schema: auth; Owner: -
 --
 
@@ -302,6 +344,13 @@ ALTER TABLE ONLY auth.access_tokens
     ADD CONSTRAINT access_tokens_pkey PRIMARY KEY (jti);
 
 --
+-- Name: client_secrets client_secrets_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
+--
+
+ALTER TABLE ONLY auth.client_secrets
+    ADD CONSTRAINT client_secrets_pkey PRIMARY KEY (client_id);
+
+--
 -- Name: grant_accounts grant_accounts_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
 --
 
@@ -337,6 +386,13 @@ ALTER TABLE ONLY auth.oidc_store
     ADD CONSTRAINT oidc_store_pkey PRIMARY KEY (model, id);
 
 --
+-- Name: partner_apps partner_apps_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
+--
+
+ALTER TABLE ONLY auth.partner_apps
+    ADD CONSTRAINT partner_apps_pkey PRIMARY KEY (client_id);
+
+--
 -- Name: resource_servers resource_servers_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
 --
 
@@ -363,6 +419,12 @@ ALTER TABLE ONLY auth.users
 
 ALTER TABLE ONLY auth.users
     ADD CONSTRAINT users_username_key_unique UNIQUE (username_key);
+
+--
+-- Name: access_tokens_client_credentials_idx; Type: INDEX; Schema: auth; Owner: -
+--
+
+CREATE INDEX access_tokens_client_credentials_idx ON auth.access_tokens USING btree (client_id) WHERE (grant_id IS NULL);
 
 --
 -- Name: access_tokens_expiry_idx; Type: INDEX; Schema: auth; Owner: -
@@ -401,6 +463,12 @@ CREATE INDEX login_throttle_expire_idx ON auth.login_throttle USING btree (expir
 CREATE INDEX oidc_store_expiry_idx ON auth.oidc_store USING btree (expires_at) WHERE (expires_at IS NOT NULL);
 
 --
+-- Name: oidc_store_grant_client_idx; Type: INDEX; Schema: auth; Owner: -
+--
+
+CREATE INDEX oidc_store_grant_client_idx ON auth.oidc_store USING btree (((payload ->> 'clientId'::text))) WHERE (model = 'Grant'::text);
+
+--
 -- Name: oidc_store_grant_idx; Type: INDEX; Schema: auth; Owner: -
 --
 
@@ -425,6 +493,18 @@ CREATE INDEX oidc_store_user_code_idx ON auth.oidc_store USING btree (model, use
 CREATE INDEX users_scrypt_hashes_idx ON auth.users USING btree (sub) WHERE (password_hash ~~ '$scrypt$%'::text);
 
 --
+-- Name: client_secrets client_secrets_changed; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER client_secrets_changed AFTER INSERT OR DELETE OR UPDATE ON auth.client_secrets FOR EACH ROW EXECUTE FUNCTION auth.notify_client_changed();
+
+--
+-- Name: client_secrets client_secrets_truncated; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER client_secrets_truncated AFTER TRUNCATE ON auth.client_secrets FOR EACH STATEMENT EXECUTE FUNCTION auth.notify_client_changed();
+
+--
 -- Name: oidc_store oidc_store_client_deleted; Type: TRIGGER; Schema: auth; Owner: -
 --
 
@@ -441,6 +521,18 @@ CREATE TRIGGER oidc_store_client_written AFTER INSERT OR UPDATE ON auth.oidc_sto
 --
 
 CREATE TRIGGER oidc_store_truncated AFTER TRUNCATE ON auth.oidc_store FOR EACH STATEMENT EXECUTE FUNCTION auth.notify_client_changed();
+
+--
+-- Name: partner_apps partner_apps_changed; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER partner_apps_changed AFTER INSERT OR DELETE OR UPDATE ON auth.partner_apps FOR EACH ROW EXECUTE FUNCTION auth.notify_client_changed();
+
+--
+-- Name: partner_apps partner_apps_truncated; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER partner_apps_truncated AFTER TRUNCATE ON auth.partner_apps FOR EACH STATEMENT EXECUTE FUNCTION auth.notify_client_changed();
 
 --
 -- Name: resource_servers resource_servers_changed; Type: TRIGGER; Schema: auth; Owner: -

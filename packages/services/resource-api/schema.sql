@@ -161,6 +161,25 @@ CREATE SEQUENCE api.knex_migrations_lock_index_seq
 ALTER SEQUENCE api.knex_migrations_lock_index_seq OWNED BY api.knex_migrations_lock.index;
 
 --
+-- Name: request_log; Type: TABLE; Schema: api; Owner: -
+--
+
+CREATE TABLE api.request_log (
+    client_id text NOT NULL,
+    requested_at timestamp with time zone NOT NULL,
+    method text NOT NULL,
+    path text NOT NULL,
+    status smallint NOT NULL,
+    duration_ms real NOT NULL,
+    request_id text NOT NULL,
+    CONSTRAINT request_log_duration_ms_check CHECK ((duration_ms >= (0)::double precision)),
+    CONSTRAINT request_log_method_check CHECK ((length(method) <= 16)),
+    CONSTRAINT request_log_path_check CHECK ((length(path) <= 256)),
+    CONSTRAINT request_log_request_id_check CHECK ((length(request_id) <= 128)),
+    CONSTRAINT request_log_status_check CHECK (((status >= 100) AND (status <= 599)))
+);
+
+--
 -- Name: knex_migrations id; Type: DEFAULT; Schema: api; Owner: -
 --
 
@@ -185,3 +204,15 @@ ALTER TABLE ONLY api.knex_migrations_lock
 
 ALTER TABLE ONLY api.knex_migrations
     ADD CONSTRAINT knex_migrations_pkey PRIMARY KEY (id);
+
+--
+-- Name: request_log_client_recent; Type: INDEX; Schema: api; Owner: -
+--
+
+CREATE INDEX request_log_client_recent ON api.request_log USING btree (client_id, requested_at DESC);
+
+--
+-- Name: request_log_requested_at_brin; Type: INDEX; Schema: api; Owner: -
+--
+
+CREATE INDEX request_log_requested_at_brin ON api.request_log USING brin (requested_at);

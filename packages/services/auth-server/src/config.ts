@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, readLogLevel, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource, LogLevel } from '@payapi/platform';
+import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
 export interface AuthServerConfig {
@@ -21,6 +21,11 @@ export interface AuthServerConfig {
   logLevel: LogLevel;
   /** `NODE_ENV=production`: no demo defaults. */
   production: boolean;
+  /**
+   * `PAYAPI_ENVIRONMENT` (`readPayapiEnvironment`: `sandbox` by default, `live` in production): the
+   * prefix of the client secrets this server makes (dynamic registration).
+   */
+  environment: PayapiEnvironment;
   database: DatabaseSource;
   /**
    * `TRUST_PROXY_HOPS`: how many reverse proxies in front append to X-Forwarded-For (default 0:
@@ -41,7 +46,8 @@ const SECRET_LENGTH_MIN = 32;
 /**
  * Reads the environment into an {@link AuthServerConfig}.
  *
- * @throws {ConfigError} naming the variable: malformed URLs, an unknown `LOG_LEVEL`; with `NODE_ENV=production`, a missing
+ * @throws {ConfigError} naming the variable: malformed URLs, an unknown `LOG_LEVEL`, a
+ *   `PAYAPI_ENVIRONMENT` other than sandbox or live (only live in production); with `NODE_ENV=production`, a missing
  *   `DATABASE_URL`, `AUTH_COOKIE_KEYS` or `AUTH_KEY_ENCRYPTION_SECRET`, secrets shorter than 32
  *   characters, or an `http:` issuer other than localhost
  */
@@ -83,6 +89,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
     keyEncryptionSecret,
     logLevel: readLogLevel(env.LOG_LEVEL),
     production,
+    environment: readPayapiEnvironment(env),
     database: resolveDatabaseUrl(env),
     trustProxyHops,
     accessTokenTtlSeconds: 300,

@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import { accountRoutes } from './account/routes.ts';
 import type { ClientCache } from './adapter/index.ts';
+import { hideSecretPlaceholder } from './clients/hide-secret-placeholder.ts';
 import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
@@ -60,6 +61,9 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   // 6. A registration refused for its metadata gives its initial access token back: reads the
   //    answer of oidc-provider's registration endpoint, after it ran.
   provider.use(keepInitialAccessTokenOnRefusal(parts.db));
+  // 6b. The client read endpoint (RFC 7592) leaves out the stored secret's placeholder (secrets are
+  //     kept hashed, see clients/compare-client-secret.ts): reads the endpoint's answer.
+  provider.use(hideSecretPlaceholder);
   // 7. Expired or finished interactions become a page that says so: wraps the interaction routes
   //    below, whose `interactionDetails` throws for them.
   provider.use(expiredInteractionPage);

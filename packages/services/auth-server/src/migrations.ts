@@ -8,6 +8,7 @@ import * as argon2idHashes from '../migrations/20261130_04_argon2id_password_has
 import * as clientNotifications from '../migrations/20261130_05_client_change_notifications.ts';
 import * as accountReaders from '../migrations/20261206_06_account_readers.ts';
 import * as grantChecksInPlpgsql from '../migrations/20261206_07_grant_checks_in_plpgsql.ts';
+import * as clientSecretsAndPartnerApps from '../migrations/20261207_08_client_secrets_and_partner_apps.ts';
 
 /** The authorization server's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const AUTH_SCHEMA: SchemaMigrations = {
@@ -20,6 +21,7 @@ const AUTH_SCHEMA: SchemaMigrations = {
     { name: '20261130_05_client_change_notifications', migration: clientNotifications },
     { name: '20261206_06_account_readers', migration: accountReaders },
     { name: '20261206_07_grant_checks_in_plpgsql', migration: grantChecksInPlpgsql },
+    { name: '20261207_08_client_secrets_and_partner_apps', migration: clientSecretsAndPartnerApps },
   ],
   lockKey: 0x61757468, // "auth" in ASCII
 };

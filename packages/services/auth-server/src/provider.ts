@@ -12,6 +12,9 @@ import { mayIntrospect } from './tokens/introspection-policy.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
 import { getUserBySub } from './users/index.ts';
 import { THIRD_PARTY_POLICY, checkThirdPartyRedirectUris } from './clients/registration-policy.ts';
+import { generateClientSecret } from './clients/client-secret-format.ts';
+import { useHashedClientSecrets } from './clients/compare-client-secret.ts';
+import { PENDING_REVIEW_MESSAGE, isPendingReview } from './clients/review-status.ts';
 import { renderErrorPage } from './views/render.ts';
 
 /** Lifetimes, seconds. Access tokens 300 s (docs/authorization-server.md); consent (the grant) 90 days, as PSD2 reconfirmation. */
@@ -79,6 +82,10 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
     responseTypes: ['code'],
     pkce: { required: () => true },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // Client secrets are stored as hashes only (clients/compare-client-secret.ts), so nothing may
+    // use a secret as a key: no client_secret_jwt (RFC 7523 HMAC assertions), and no HS* algorithm
+    // below. A secret is presented in the Authorization header or the body (RFC 6749 §2.3.1).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -133,8 +140,9 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
 /**
  * Builds the oidc-provider instance: {@link baseConfiguration} on the database (knex adapter with
  * the client cache), users as accounts, each access token recorded with the consented account ids
- * as a claim, the third-party registration policy, our error page. Settings follow RFC 9700 and the
- * team's checked oidc-provider 9 notes.
+ * as a claim, the third-party registration policy, client secrets checked against their hashes
+ * (`useHashedClientSecrets`), our error page (which says so when an app waits for review). Settings
+ * follow RFC 9700 and the team's checked oidc-provider 9 notes.
  */
 export function createProvider(config: AuthServerConfig, db: Knex, keys: PrivateJwk[], clientCache?: ClientCache): Provider {
   const base = baseConfiguration({
@@ -159,6 +167,8 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
         // Named in every initial access token we issue (clients/initial-access-token.ts), and kept
         // on the registration access token, so it also applies to later updates of the client.
         policies: { [THIRD_PARTY_POLICY]: checkThirdPartyRedirectUris },
+        // The same secret format as every other client's; the adapter stores only its hash.
+        secretFactory: () => generateClientSecret(config.environment),
       },
     },
     extraTokenClaims: async (_ctx, token) => {
@@ -178,13 +188,16 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       return grantId ? { account_ids: await consentedAccountIds(db, grantId) } : undefined;
     },
     renderError: async (ctx: KoaContextWithOIDC, out, error) => {
+      const pending = out.error === 'invalid_client' && await isPendingReview(db, ctx.oidc?.params?.client_id);
       renderErrorPage(ctx, {
         title: 'This request cannot be completed',
-        message: out.error_description ?? out.error ?? 'Something went wrong.',
+        message: pending ? PENDING_REVIEW_MESSAGE : out.error_description ?? out.error ?? 'Something went wrong.',
         code: out.error,
         status: error instanceof errors.OIDCProviderError ? error.statusCode : 500,
       });
     },
   };
-  return new Provider(config.issuer, configuration);
+  const provider = new Provider(config.issuer, configuration);
+  useHashedClientSecrets(provider, db, clientCache);
+  return provider;
 }

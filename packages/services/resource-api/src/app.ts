@@ -28,6 +28,9 @@ import { eventRoutes } from './routes/events.ts';
 import { transferRoutes } from './routes/transfers.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
+import { recordRequests } from './request-log/record-requests.ts';
+import { createRequestLog } from './request-log/request-log.ts';
+import type { RequestLog } from './request-log/request-log.ts';
 import { requireUtf8 } from './request/require-utf8.ts';
 
 /** Options for tests and embedding; production needs none. */
@@ -48,13 +51,21 @@ export interface ResourceApiOptions {
    * system resolver); tests give a resolver of their own.
    */
   webhookUrlPolicy?: UrlPolicy;
+  /**
+   * Where each `/v1` call is recorded (docs/resource-api.md, "Request log"); `null`: nowhere.
+   * Default: with `config.requestLog.enabled`, a request log of the app's own on `db` (its timers
+   * do not keep the process alive, but nobody flushes it at shutdown: give one and `close()` it
+   * to keep the last half second, as main.ts does); else none.
+   */
+  requestLog?: RequestLog | null;
 }
 
 /**
  * Builds the resource API (docs/resource-api.md): an Express app, not yet listening.
  *
- * Order: interaction id, request log (the shared one of `@payapi/platform`, naming the token's
- * client once authenticated), metrics, helmet, CORS; public routes (`/healthz`,
+ * Order: interaction id, the `/v1` calls' request log (rows in `api.request_log`, recorded once
+ * answered), the log lines (the shared logger of `@payapi/platform`, naming the token's client
+ * once authenticated), metrics, helmet, CORS; public routes (`/healthz`,
  * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for `/v1` the access
  * token (401 first); then integer query parameters as plain decimals only, a JSON body parser
  * (64 KiB, a member name twice in one object refused) and express-openapi-validator (unknown path
@@ -68,6 +79,9 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   const document = openApiDocument({ publicUrl: config.publicUrl, issuer: config.issuer });
   const logger = options.logger ?? createLogger('resource-api', config.logLevel, options.logDestination);
   const metrics = createMetrics();
+  const requestLog = options.requestLog !== undefined ? options.requestLog
+    : config.requestLog.enabled ? createRequestLog(db, config.requestLog, logger) : null;
+  for (const metric of requestLog?.metrics ?? []) metrics.registry.registerMetric(metric);
   const verifyToken = createAccessTokenVerifier({
     issuer: config.issuer, audience: config.publicUrl, clockToleranceSeconds: config.clockToleranceSeconds, jwks: config.jwks,
   });
@@ -86,7 +100,9 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
-  app.use(interactionId, requestLogger(logger, { clientIdOf: authenticatedClientIdOf }), recordMetrics(metrics));
+  app.use(interactionId);
+  if (requestLog) app.use(recordRequests(requestLog));
+  app.use(requestLogger(logger, { clientIdOf: authenticatedClientIdOf }), recordMetrics(metrics));
   app.use(helmet({
     contentSecurityPolicy: {
       directives: {

@@ -36,7 +36,19 @@ describe('loadResourceApiConfig', () => {
     expect(config.warnings).toEqual([expect.stringMatching(/^WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true in production/)]);
   });
 
+  test('REQUEST_LOG: on by default (also when empty), off when asked, with the documented limits', () => {
+    expect(loadResourceApiConfig({}).requestLog).toEqual({
+      enabled: true, bufferRowsMax: 10_000, batchRowsMax: 1_000, flushIntervalMs: 500, retentionDays: 14,
+      purgeIntervalMs: 3_600_000, purgeBatchRows: 5_000, purgeRunMaxMs: 300_000, shutdownWaitMs: 5_000,
+    });
+    expect(loadResourceApiConfig({ REQUEST_LOG: '' }).requestLog.enabled).toBe(true);
+    expect(loadResourceApiConfig({ REQUEST_LOG: 'on' }).requestLog.enabled).toBe(true);
+    expect(loadResourceApiConfig({ REQUEST_LOG: 'off' }).requestLog.enabled).toBe(false);
+  });
+
   test.each([
+    [{ REQUEST_LOG: 'false' }, /^REQUEST_LOG: must be on or off/],
+    [{ REQUEST_LOG: 'OFF' }, /^REQUEST_LOG: must be on or off/],
     [{ WEBHOOK_SECRETS_KEY: 'short' }, /^WEBHOOK_SECRETS_KEY: must be at least 32 characters/],
     [{ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'yes' }, /^WEBHOOKS_ALLOW_PRIVATE_NETWORKS: must be true or false/],
     [{ PAYAPI_ENVIRONMENT: 'staging' }, /^PAYAPI_ENVIRONMENT: /],

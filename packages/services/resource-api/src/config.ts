@@ -1,6 +1,8 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
 import { readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
+import { readRequestLogSettings } from './request-log/settings.ts';
+import type { RequestLogSettings } from './request-log/settings.ts';
 
 /** The resource API's configuration, read and checked once at start, so nothing deeper reads the environment. */
 export interface ResourceApiConfig {
@@ -43,6 +45,8 @@ export interface ResourceApiConfig {
     /** `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true`: endpoints may be on loopback or private addresses, over http too. */
     allowPrivateNetworks: boolean;
   };
+  /** `REQUEST_LOG` and the request log's limits (docs/resource-api.md, "Request log"). */
+  requestLog: RequestLogSettings;
   /** Demo defaults and risky settings in use, one line each, to print at start. */
   warnings: string[];
 }
@@ -52,11 +56,12 @@ export interface ResourceApiConfig {
  *
  * @param env usually `process.env`; reads `RESOURCE_API_URL`, `AUTH_ISSUER`, `PORT`, `LOG_LEVEL`,
  *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`, `PAYAPI_ENVIRONMENT`, `WEBHOOK_SECRETS_KEY`,
- *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`
+ *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`
  * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level or
  *   environment, a short `WEBHOOK_SECRETS_KEY`, a `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` other than
- *   true or false; with `NODE_ENV=production`, a missing `DATABASE_URL` or `WEBHOOK_SECRETS_KEY`,
- *   the demo key, `PAYAPI_ENVIRONMENT=sandbox`, or a plain-http URL other than localhost
+ *   true or false, a `REQUEST_LOG` other than on or off; with `NODE_ENV=production`, a missing
+ *   `DATABASE_URL` or `WEBHOOK_SECRETS_KEY`, the demo key, `PAYAPI_ENVIRONMENT=sandbox`, or a
+ *   plain-http URL other than localhost
  */
 export function loadResourceApiConfig(env: Readonly<Record<string, string | undefined>>): ResourceApiConfig {
   const production = env.NODE_ENV === 'production';
@@ -84,6 +89,7 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
       secretsKey: readWebhookSecretsKey(env, warnings),
       allowPrivateNetworks: readWebhooksAllowPrivateNetworks(env, warnings),
     },
+    requestLog: readRequestLogSettings(env),
     warnings,
   };
 }

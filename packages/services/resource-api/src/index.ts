@@ -1,7 +1,15 @@
-/** The resource API: `createResourceApi(config, db)`, its configuration and its schema `api` (`migrateResourceApi`). */
+/**
+ * The resource API: `createResourceApi(config, db)`, its configuration, its schema `api`
+ * (`migrateResourceApi`) and the request log's reader for the developer portal (`listRecentRequests`).
+ */
 export { createResourceApi } from './app.ts';
 export type { ResourceApiOptions } from './app.ts';
 export { loadResourceApiConfig } from './config.ts';
 export type { ResourceApiConfig } from './config.ts';
 export { migrateResourceApi, rollbackResourceApi } from './migrations.ts';
 export { openApiDocument } from './openapi/document.ts';
+export { createRequestLog } from './request-log/request-log.ts';
+export type { RequestLog } from './request-log/request-log.ts';
+export type { RequestLogSettings } from './request-log/settings.ts';
+export { RECENT_REQUESTS_LIMIT_MAX, listRecentRequests } from './request-log/store.ts';
+export type { RecentRequest } from './request-log/store.ts';

@@ -3,6 +3,11 @@
  * (see config.ts), migrates schema `ledger`, checks that schema `auth` (the grant-state function)
  * is there, migrates its own schema `api` (the transfer statement that calls both), listens on PORT. Needs DATABASE_URL (demo mode with the embedded database is
  * `pnpm start` at the root).
+ *
+ * The request log (REQUEST_LOG=on) writes through a pool of its own: one connection, statements cut
+ * at 10 s, so its batches and purges never take a connection a request is waiting for, and a slow
+ * write ends in a counted drop rather than a long wait. On SIGTERM/SIGINT: stop listening, flush
+ * the request log once (at most 5 s), close the pools.
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
@@ -11,6 +16,7 @@ import { ConfigError, createDatabase, createLogger, describeConnectionError, lis
 import { createResourceApi } from './app.ts';
 import { loadResourceApiConfig } from './config.ts';
 import { migrateResourceApi } from './migrations.ts';
+import { createRequestLog } from './request-log/request-log.ts';
 
 async function main(): Promise<void> {
   const config = loadResourceApiConfig(process.env);
@@ -28,10 +34,16 @@ async function main(): Promise<void> {
   await migrateResourceApi(db);
   const logger = createLogger('resource-api', config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
-  const http = await listenOn(createServer(createResourceApi(config, db, { logger })), config.port, 'resource API');
-  logger.info({ url: config.publicUrl, port: config.port }, 'listening');
+  const requestLogDb = config.requestLog.enabled
+    ? createDatabase({ url: config.database.url, applicationName: 'payapi-resource-request-log', poolMax: 1, statementTimeoutMs: 10_000 })
+    : undefined;
+  const requestLog = requestLogDb ? createRequestLog(requestLogDb, config.requestLog, logger) : null;
+  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog })), config.port, 'resource API');
+  logger.info({ url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));
+    await requestLog?.close();
+    await requestLogDb?.destroy();
     await db.destroy();
   });
 }

@@ -12,13 +12,19 @@ afterAll(async () => {
   await database.drop();
 });
 
-const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events'];
+const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log'];
 
 async function apiFunctions(): Promise<string[]> {
   const { rows } = await database.db.raw<{ rows: Array<{ signature: string }> }>(
     `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = 'api' ORDER BY 1`);
   return rows.map((row) => row.signature);
+}
+
+async function apiTables(): Promise<string[]> {
+  const { rows } = await database.db.raw<{ rows: Array<{ name: string }> }>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'api' AND tablename <> 'knex_migrations' AND tablename <> 'knex_migrations_lock' ORDER BY 1`);
+  return rows.map((row) => row.name);
 }
 
 describe('resource API migrations (schema api)', () => {
@@ -30,16 +36,19 @@ describe('resource API migrations (schema api)', () => {
       'api.wire_transaction(text,text,text,bigint,bigint,text,text,text,timestamp with time zone)',
       'api.wire_transfer(jsonb)',
     ]);
+    expect(await apiTables()).toEqual(['request_log']);
   });
 
   test('migrating again applies nothing', async () => {
     expect(await migrateResourceApi(database.db)).toEqual([]);
   });
 
-  test('down removes the function, and up again restores it', async () => {
+  test('down removes the functions and the request log, and up again restores them', async () => {
     expect(await rollbackResourceApi(database.db)).toEqual([...API_MIGRATIONS].reverse());
     expect(await apiFunctions()).toEqual([]);
+    expect(await apiTables()).toEqual([]);
     expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
     expect(await apiFunctions()).toHaveLength(4);
+    expect(await apiTables()).toEqual(['request_log']);
   });
 });

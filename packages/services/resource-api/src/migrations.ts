@@ -3,17 +3,20 @@ import type { SchemaMigrations } from '@payapi/platform';
 import type { Knex } from 'knex';
 import * as postTransferWithGrant from '../migrations/20261206_01_post_transfer_with_grant.ts';
 import * as transferEvents from '../migrations/20261206_02_transfer_events.ts';
+import * as requestLog from '../migrations/20261207_01_request_log.ts';
 
 /**
- * The resource API's schema `api` and its migrations, in order: SQL functions only, which compose
- * the ledger's and the authorization server's functions into one statement per request. Append new
- * ones; never edit a shipped one, and regenerate `schema.sql` (`pnpm schema:snapshot`).
+ * The resource API's schema `api` and its migrations, in order: SQL functions, which compose the
+ * ledger's and the authorization server's functions into one statement per request, and the
+ * request log (`api.request_log`, rows kept 14 days). Append new ones; never edit a shipped one,
+ * and regenerate `schema.sql` (`pnpm schema:snapshot`).
  */
 const API_SCHEMA: SchemaMigrations = {
   schemaName: 'api',
   migrations: [
     { name: '20261206_01_post_transfer_with_grant', migration: postTransferWithGrant },
     { name: '20261206_02_transfer_events', migration: transferEvents },
+    { name: '20261207_01_request_log', migration: requestLog },
   ],
   lockKey: 0x617069, // "api" in ASCII
 };
@@ -31,7 +34,7 @@ export async function migrateResourceApi(db: Knex): Promise<string[]> {
 }
 
 /**
- * Undoes every applied migration of schema `api` (it holds functions only, no data): for tests and development.
+ * Undoes every applied migration of schema `api` (its only data, the request log, is lost): for tests and development.
  *
  * @returns the names of the migrations undone, newest first
  */

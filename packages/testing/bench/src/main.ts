@@ -35,6 +35,7 @@ import { RSS_TARGET_MB, markdownTable, servicePeaks } from './report.ts';
 import { balanceScenario } from './scenarios/balance.ts';
 import { codeFlowScenario } from './scenarios/code-flow.ts';
 import { hotAccountScenario } from './scenarios/hot-account.ts';
+import { requestLogScenario } from './scenarios/request-log.ts';
 import { clientCredentialsScenario, introspectionScenario, stopBareProvider } from './scenarios/tokens.ts';
 import { transfersScenario } from './scenarios/transfers.ts';
 import { webhooksScenario } from './scenarios/webhooks.ts';
@@ -43,6 +44,7 @@ import type { StatementCounter } from './statements.ts';
 
 const SCENARIO_RUNNERS: ScenarioTable = {
   balance: balanceScenario,
+  'request-log': requestLogScenario,
   transfers: transfersScenario,
   webhooks: webhooksScenario,
   'hot-account': hotAccountScenario,

@@ -58,13 +58,14 @@ async function freePort(): Promise<number> {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
-    const [auth, api, partner] = [await freePort(), await freePort(), await freePort()];
+    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
     system = await startSystem({
       db: database.db,
       env: {
         AUTH_ISSUER: `http://127.0.0.1:${auth}`,
         RESOURCE_API_URL: `http://127.0.0.1:${api}`,
         PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
+        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
         AUTH_COOKIE_KEYS: 'e2e-cookie-key-0123456789abcdefghijklmnopq',
         PARTNER_DEMO_SESSION_SECRET: 'e2e-partner-session-secret-0123456789abcdef',
         LOG_LEVEL: 'silent',

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createPartnerApp, getPartnerApp, isWellFormedClientSecret } from '@payapi/auth-server';
 import { appendEvent } from '@payapi/events';
 import { getBalance } from '@payapi/ledger';
 import { createTestDatabase } from '@payapi/platform/testing';
@@ -21,8 +22,15 @@ afterAll(async () => {
 
 /** Runs the CLI as an operator would, against the test database; returns exit code and both streams. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
+  return cliWith({}, ...args);
+}
+
+/** {@link cli} with more environment variables (`PAYAPI_ENVIRONMENT`). */
+async function cliWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' } });
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, PAYAPI_ENVIRONMENT: '', DATABASE_URL: database.url, NODE_ENV: 'test', ...env },
+    });
     // One JSON object, except for events:list (JSON lines: read `stdout`).
     const single = stdout.trim().split('\n').length === 1 && stdout.trim() !== '';
     return { code: 0, stdout, stderr, json: single ? JSON.parse(stdout) as Record<string, unknown> : {} };
@@ -42,10 +50,11 @@ describe('operator CLI', () => {
       events: ['20261206_01_events', '20261206_02_deliveries_without_endpoint_lock'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications', '20261206_06_account_readers',
-        '20261206_07_grant_checks_in_plpgsql'],
-      api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events'],
+        '20261206_07_grant_checks_in_plpgsql', '20261207_08_client_secrets_and_partner_apps'],
+      api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log'],
+      portal: ['20261207_01_portal'],
     });
-    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [] });
+    expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [], portal: [] });
   });
 
   test('users:create, then accounts:open with an opening balance that is a real posting', async () => {
@@ -60,11 +69,17 @@ describe('operator CLI', () => {
     expect((await cli('ledger:audit')).json.ok).toBe(true);
   });
 
-  test('clients:create prints the secret once, 256 bits; --public has none', async () => {
+  test('clients:create prints the secret once, sk_sandbox_ with 256 random bits and a checksum, stored hashed; --public has none', async () => {
     const confidential = await cli('clients:create', '--name', 'Acme Budget', '--redirect-uri', 'https://acme.example/cb', '--redirect-uri', 'http://localhost:3000/cb');
     expect(confidential.code).toBe(0);
     expect(confidential.json).toMatchObject({ client_name: 'Acme Budget', redirect_uris: ['https://acme.example/cb', 'http://localhost:3000/cb'], token_endpoint_auth_method: 'client_secret_basic' });
-    expect(Buffer.from(confidential.json.client_secret as string, 'base64url').length).toBeGreaterThanOrEqual(32);
+    const secret = confidential.json.client_secret as string;
+    expect(secret).toMatch(/^sk_sandbox_[0-9A-Za-z]{49}$/);
+    expect(isWellFormedClientSecret(secret, 'sandbox')).toBe(true);
+    const stored = await database.db.raw<{ rows: Array<{ text: string }> }>(`SELECT payload::text AS text FROM auth.oidc_store WHERE model = 'Client' AND id = ?`, [confidential.json.client_id as string]);
+    expect(stored.rows[0]?.text).not.toContain(secret);
+    const live = await cliWith({ PAYAPI_ENVIRONMENT: 'live' }, 'clients:create', '--name', 'Acme Live', '--redirect-uri', 'https://acme.example/cb');
+    expect(isWellFormedClientSecret(live.json.client_secret, 'live')).toBe(true);
     const publicClient = await cli('clients:create', '--name', 'Acme Mobile', '--redirect-uri', 'https://acme.example/m', '--public', '--scope', 'openid accounts:read');
     expect(publicClient.json).toMatchObject({ token_endpoint_auth_method: 'none', scope: 'openid accounts:read' });
     expect(publicClient.json.client_secret).toBeUndefined();
@@ -105,6 +120,21 @@ describe('operator CLI', () => {
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 2, stdout: '' });
       expect(refused.stderr).toMatch(message);
     }
+  });
+
+  test('clients:approve approves a partner app waiting for review: { client_id, status }; idempotent; an unknown id fails', async () => {
+    const app = await createPartnerApp(database.db, { name: 'Reviewed App', redirectUris: ['https://reviewed.example/cb'], owner: 'dev_cli' }, { environment: 'live' });
+    expect((await getPartnerApp(database.db, app.clientId))?.status).toBe('pending_review');
+    const approved = await cliWith({ PAYAPI_ENVIRONMENT: 'live' }, 'clients:approve', '--client-id', app.clientId);
+    expect({ code: approved.code, json: approved.json }).toEqual({ code: 0, json: { client_id: app.clientId, status: 'approved' } });
+    expect((await getPartnerApp(database.db, app.clientId))?.status).toBe('approved');
+    expect((await cli('clients:approve', '--client-id', app.clientId)).json).toEqual({ client_id: app.clientId, status: 'approved' });
+    const unknown = await cli('clients:approve', '--client-id', 'cl_nobody');
+    expect({ code: unknown.code, stdout: unknown.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(unknown.stderr).toMatch(/unknown client id cl_nobody/);
+    const missing = await cli('clients:approve');
+    expect({ code: missing.code, stdout: missing.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(missing.stderr).toMatch(/--client-id is required/);
   });
 
   test('keys:rotate prints the new kid', async () => {

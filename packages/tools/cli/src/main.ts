@@ -8,9 +8,10 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import {
-  ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, createClient, createInitialAccessToken, createSigningKey, createUser, deriveSigningKeySealingKey,
-  findUserByUsername, loadAuthServerConfig, migrateAuth,
+  ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, UserError, approveClient, createClient, createInitialAccessToken, createSigningKey, createUser,
+  deriveSigningKeySealingKey, findUserByUsername, loadAuthServerConfig, migrateAuth,
 } from '@payapi/auth-server';
+import { migratePortal } from '@payapi/developer-portal';
 import { isEventType, listAuditEvents, migrateEvents, toWireEvent } from '@payapi/events';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
 import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, readPayapiEnvironment, resolveDatabaseUrl } from '@payapi/platform';
@@ -61,7 +62,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   /** Applies every package's pending migrations, keyed by schema. */
   'db:migrate': async (db, args) => {
     options(args, {});
-    return ok({ migrated: { ledger: await migrateLedger(db), events: await migrateEvents(db), auth: await migrateAuth(db), api: await migrateResourceApi(db) } });
+    return ok({ migrated: { ledger: await migrateLedger(db), events: await migrateEvents(db), auth: await migrateAuth(db), api: await migrateResourceApi(db), portal: await migratePortal(db) } });
   },
 
   /** Checks the books from the tables; exit 3 when anything is wrong. */
@@ -73,9 +74,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
 
   /**
-   * Registers an OAuth client; the secret is printed this once. `--public` with `--resource-server`
-   * is a usage error (exit 2, nothing written): a client without a secret must never introspect
-   * other clients' tokens (RFC 7662 §4).
+   * Registers an OAuth client, approved at once; the secret (`sk_sandbox_…` or `sk_live_…` after
+   * `PAYAPI_ENVIRONMENT`) is printed this once and only its hash is kept. `--public` with
+   * `--resource-server` is a usage error (exit 2, nothing written): a client without a secret must
+   * never introspect other clients' tokens (RFC 7662 §4).
    */
   'clients:create': async (db, args) => {
     const values = options(args, {
@@ -92,7 +94,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       ...(values.scope !== undefined ? { scope: values.scope } : {}),
       public: values.public === true,
       resourceServer: values['resource-server'] === true,
+      environment: readPayapiEnvironment(process.env),
     }));
+  },
+
+  /** Approves a partner app after review (live): `{ client_id, status: "approved" }`; idempotent. */
+  'clients:approve': async (db, args) => {
+    const values = options(args, { 'client-id': { type: 'string' } });
+    const approved = await approveClient(db, required(values['client-id'], '--client-id'));
+    return ok({ client_id: approved.clientId, status: approved.status });
   },
 
   /** An initial access token for dynamic client registration (RFC 7591) by a third-party developer. */

@@ -2,9 +2,9 @@
  * `pnpm start`: the whole system in demo mode, in one process: the embedded PostgreSQL (unless
  * DATABASE_URL is set) with every package's migrations applied, the demo data seeded (never with
  * NODE_ENV=production; idempotent), the authorization server on :4000, the resource API on :4001,
- * the partner demo on :4002 and the webhook delivery worker (endpoints on localhost allowed). Each
- * service takes its port from its URL (AUTH_ISSUER, RESOURCE_API_URL, PARTNER_DEMO_URL); PORT is
- * ignored here.
+ * the partner demo on :4002, the developer portal on :4003 and the webhook delivery worker
+ * (endpoints on localhost allowed). Each service takes its port from its URL (AUTH_ISSUER,
+ * RESOURCE_API_URL, PARTNER_DEMO_URL, DEVELOPER_PORTAL_URL); PORT is ignored here.
  * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
  */
 import {
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const db = createDatabase({ url, applicationName: 'payapi-demo' });
   const system = await startSystem({ env: process.env, db });
   for (const warning of system.warnings) console.warn(`demo mode: ${warning}`);
-  const { auth, api, partner } = system.urls;
+  const { auth, api, partner, portal } = system.urls;
   const seed = system.seed;
   const bobCurrent = seed?.accounts.find((account) => account.name === 'Bob Current');
   console.log([
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     `partner demo          ${partner}   <- start here`,
     `authorization server  ${auth}  (discovery: ${auth}/.well-known/openid-configuration, connected apps: ${auth}/account/apps)`,
     `resource API          ${api}  (docs: ${api}/docs)`,
+    `developer portal      ${portal}  (partner developers: sign up, create an app, make test users)`,
     'webhook worker        in this process; endpoints on localhost allowed (WEBHOOKS_ALLOW_PRIVATE_NETWORKS)',
     ...(seed === undefined ? [] : [
       '',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { findUserByUsername, migrateAuth } from '@payapi/auth-server';
 import { auditLedger, getBalance, listAccounts, migrateLedger } from '@payapi/ledger';
@@ -41,6 +42,15 @@ describe('demo seeding', () => {
     expect(metadata?.grant_types).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
     expect(metadata?.scope.split(' ')).toEqual(expect.arrayContaining(['webhooks:manage', 'transactions:read']));
     expect(metadata?.token_endpoint_auth_method).toBe('client_secret_basic');
+  });
+
+  test('keeps the configured partner-demo secret as given, stored only as its SHA-256', async () => {
+    await seedDemo(database.db, OPTIONS);
+    const { rows } = await database.db.raw<{ rows: Array<{ payload: string; hash: Buffer }> }>(
+      `SELECT s.payload::text AS payload, c.secret_sha256 AS hash FROM auth.oidc_store s
+         JOIN auth.client_secrets c ON c.client_id = s.id WHERE s.model = 'Client' AND s.id = 'partner-demo'`);
+    expect(rows[0]?.payload).not.toContain(OPTIONS.partnerDemoClientSecret);
+    expect(rows[0]?.hash).toEqual(createHash('sha256').update(OPTIONS.partnerDemoClientSecret).digest());
   });
 
   test('is refused in production', async () => {

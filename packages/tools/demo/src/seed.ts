@@ -7,6 +7,8 @@
  * Idempotent: every item is looked up first and created only when missing, so a second start seeds
  * nothing twice, and a start interrupted half-way finishes the job on the next one. The client row
  * is written on every start (one row, same id): its secret and redirect URI follow the configuration.
+ * The partner demo's secret is whatever it is configured with (not necessarily the `sk_…` format of
+ * generated secrets); like every client secret it is stored only as its SHA-256.
  * Two seeders racing on one database are not expected (`pnpm start` refuses a second instance).
  */
 import { createClient, createUser, findUserByUsername } from '@payapi/auth-server';

@@ -25,13 +25,14 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   database = await createTestDatabase();
   receiver = await startWebhookReceiver();
-  const [auth, api, partner] = [await freePort(), await freePort(), await freePort()];
+  const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
   system = await startSystem({
     db: database.db,
     env: {
       AUTH_ISSUER: `http://127.0.0.1:${auth}`,
       RESOURCE_API_URL: `http://127.0.0.1:${api}`,
       PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
+      DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
       LOG_LEVEL: 'silent',
     },
   });

@@ -1,7 +1,7 @@
 /**
  * The whole system in one process, as `pnpm start` runs it: migrations, demo seeding (never with
- * NODE_ENV=production), the authorization server, the resource API and the partner demo, each on
- * the port of its URL, and the webhook delivery worker. The end-to-end tests start it the same way
+ * NODE_ENV=production), the authorization server, the resource API, the partner demo and the
+ * developer portal, each on the port of its URL, and the webhook delivery worker. The end-to-end tests start it the same way
  * on a test database.
  */
 import { createServer } from 'node:http';
@@ -9,12 +9,15 @@ import type { Server } from 'node:http';
 import { createSecretBox, loadWebhookWorkerConfig, migrateEvents, startDeliveryWorker } from '@payapi/events';
 import type { DeliveryWorker } from '@payapi/events';
 import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/auth-server';
+import { createDeveloperPortal, loadDeveloperPortalConfig, migratePortal } from '@payapi/developer-portal';
+import type { DeveloperPortal } from '@payapi/developer-portal';
 import { migrateLedger } from '@payapi/ledger';
 import { createLogger, listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
 import { createResourceApi, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
+import type { DestinationStream } from 'pino';
 import { seedDemo } from './seed.ts';
 import type { SeedReport } from './seed.ts';
 
@@ -26,23 +29,25 @@ export interface SystemOptions {
   db: Knex;
   /** Passed to the partner demo (tests hand in their session store). */
   partnerDemo?: PartnerDemoOptions;
+  /** Where every service's log lines go (default stdout); tests read them. */
+  logDestination?: DestinationStream;
 }
 
 /** A started system. */
 export interface RunningSystem {
-  urls: { auth: string; api: string; partner: string };
+  urls: { auth: string; api: string; partner: string; portal: string };
   /** Migrations applied by this start. */
   applied: string[];
   /** What seeding did; undefined with NODE_ENV=production (nothing seeded). */
   seed: SeedReport | undefined;
   /** Demo defaults in use, one line each. */
   warnings: string[];
-  /** Stops the three servers (connections included) and the delivery worker (after its attempts in flight, at most 15 s). */
+  /** Stops the four servers (connections included) and the delivery worker (after its attempts in flight, at most 15 s). */
   close(): Promise<void>;
 }
 
 /**
- * Migrates, seeds outside production, and starts the three services and the webhook delivery
+ * Migrates, seeds outside production, and starts the four services and the webhook delivery
  * worker. Demo mode sets `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` unless the environment says
  * otherwise, so webhook endpoints may be on localhost (the API registers them, the worker sends).
  *
@@ -59,19 +64,23 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const apiConfig = loadResourceApiConfig(env);
   const partnerConfig = loadPartnerDemoConfig(env);
   const workerConfig = loadWebhookWorkerConfig(env);
+  const portalConfig = loadDeveloperPortalConfig(env);
+  const logDestination = options.logDestination;
   const applied = [...(await migrateLedger(options.db)), ...(await migrateEvents(options.db)), ...(await migrateAuth(options.db)),
-    ...(await migrateResourceApi(options.db))];
+    ...(await migrateResourceApi(options.db)), ...(await migratePortal(options.db))];
   const seed = authConfig.production ? undefined : await seedDemo(options.db, {
     partnerDemoUrl: partnerConfig.publicUrl,
     partnerDemoClientSecret: partnerConfig.clientSecret,
     production: authConfig.production,
   });
-  const auth = await createAuthServer(authConfig, options.db);
+  const auth = await createAuthServer(authConfig, options.db, { logDestination });
   const servers: Server[] = [];
   let worker: DeliveryWorker | undefined;
+  let portal: DeveloperPortal | undefined;
   const closeAll = async (): Promise<void> => {
     const workerStopped = worker?.stop();
     await auth.close();
+    await portal?.close();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -80,22 +89,24 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   };
   try {
     servers.push(await listenOn(createServer(auth.handler), authConfig.port, 'authorization server'));
-    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db)), apiConfig.port, 'resource API'));
-    servers.push(await listenOn(createServer(createPartnerDemo(partnerConfig, options.partnerDemo)), partnerConfig.port, 'partner demo'));
+    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db, { logDestination })), apiConfig.port, 'resource API'));
+    servers.push(await listenOn(createServer(createPartnerDemo(partnerConfig, { logDestination, ...options.partnerDemo })), partnerConfig.port, 'partner demo'));
+    portal = createDeveloperPortal(portalConfig, options.db, { logDestination });
+    servers.push(await listenOn(createServer(portal.handler), portalConfig.port, 'developer portal'));
     worker = startDeliveryWorker(options.db, {
       ...workerConfig.delivery,
       secrets: createSecretBox(workerConfig.secretsKey),
-      logger: createLogger('webhook-worker', workerConfig.logLevel),
+      logger: createLogger('webhook-worker', workerConfig.logLevel, logDestination),
     });
   } catch (error) {
     await closeAll();
     throw error;
   }
   return {
-    urls: { auth: authConfig.issuer, api: apiConfig.publicUrl, partner: partnerConfig.publicUrl },
+    urls: { auth: authConfig.issuer, api: apiConfig.publicUrl, partner: partnerConfig.publicUrl, portal: portalConfig.publicUrl },
     applied,
     seed,
-    warnings: [...new Set([...authConfig.warnings, ...apiConfig.warnings, ...partnerConfig.warnings, ...workerConfig.warnings])],
+    warnings: [...new Set([...authConfig.warnings, ...apiConfig.warnings, ...partnerConfig.warnings, ...workerConfig.warnings, ...portalConfig.warnings])],
     close: closeAll,
   };
 }

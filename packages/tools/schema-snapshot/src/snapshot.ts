@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { migrateEvents } from '@payapi/events';
 import { migrateAuth } from '@payapi/auth-server';
+import { migratePortal } from '@payapi/developer-portal';
 import { migrateLedger } from '@payapi/ledger';
 import { repoRoot } from '@payapi/platform';
 import { migrateResourceApi } from '@payapi/resource-api';
@@ -21,6 +22,7 @@ export const SNAPSHOT_TARGETS: readonly SnapshotTarget[] = [
   { schema: 'events', file: 'packages/core/events/schema.sql' },
   { schema: 'auth', file: 'packages/services/auth-server/schema.sql' },
   { schema: 'api', file: 'packages/services/resource-api/schema.sql' },
+  { schema: 'portal', file: 'packages/services/developer-portal/schema.sql' },
 ];
 
 /** @returns the absolute path of a target's file */
@@ -29,7 +31,7 @@ export function snapshotPath(target: SnapshotTarget): string {
 }
 
 /**
- * Applies every package's migrations (schemas `ledger`, `events`, `auth`, `api`), as `pnpm cli db:migrate` does.
+ * Applies every package's migrations (schemas `ledger`, `events`, `auth`, `api`, `portal`), as `pnpm cli db:migrate` does.
  *
  * @throws whatever a migration throws (that migration is rolled back)
  */
@@ -38,6 +40,7 @@ export async function migrateEverySchema(db: Knex): Promise<void> {
   await migrateEvents(db);
   await migrateAuth(db);
   await migrateResourceApi(db);
+  await migratePortal(db);
 }
 
 /** Lines of a pg_dump that depend on the pg_dump build, the session or the run, not on the schema. */

@@ -7,7 +7,7 @@ export const CLIENT_CHANGED_CHANNEL = 'auth_client_changed';
 
 /** Options of {@link startClientCache}. */
 export interface ClientCacheOptions {
-  /** Entries kept at most (default 1,000 clients, each with its resource-server flag). */
+  /** Entries kept at most (default 1,000 clients, each with its resource-server flag and secret hashes). */
   max?: number;
   /** Longest an entry is trusted without a notification, ms (default 60,000): a backstop, not the mechanism. */
   ttlMs?: number;
@@ -23,9 +23,10 @@ export interface ClientCacheOptions {
 }
 
 /**
- * Client metadata and the resource-server flag, read through a cache that PostgreSQL keeps honest:
- * every change of a `Client` row in `auth.oidc_store` or of `auth.resource_servers` notifies
- * {@link CLIENT_CHANGED_CHANNEL} (triggers, migration 20261130_05) when it commits, and the cache
+ * Client metadata, the resource-server flag and the secret hashes, read through a cache that
+ * PostgreSQL keeps honest: every change of a `Client` row in `auth.oidc_store`, of
+ * `auth.resource_servers`, `auth.client_secrets` or `auth.partner_apps` notifies
+ * {@link CLIENT_CHANGED_CHANNEL} (triggers, migrations 20261130_05 and 20261207_08) when it commits, and the cache
  * drops that client at once. Token requests and introspection then read the client from memory
  * instead of the database (one SQL round trip fewer per token, two per introspection).
  *
@@ -44,6 +45,11 @@ export interface ClientCache {
   client<T extends object>(clientId: string, load: () => Promise<T | undefined>): Promise<T | undefined>;
   /** Whether the client is a registered resource server, from the cache or from `load`. */
   resourceServer(clientId: string, load: () => Promise<boolean>): Promise<boolean>;
+  /**
+   * The client's secret hashes (`ClientSecretVerifiers`), from the cache or from `load`. The end
+   * of a rotation's overlap is a time, not a change, so whoever uses them checks it at each use.
+   */
+  clientSecrets<T extends object>(clientId: string, load: () => Promise<T | undefined>): Promise<T | undefined>;
   /** True while notifications are being received (the cache is in use). */
   listening(): boolean;
   /** Stops listening and empties the cache. */
@@ -58,7 +64,7 @@ export interface ClientCache {
  * @param db knex on the authorization server's database: its connection settings are reused
  */
 export async function startClientCache(db: Knex, options: ClientCacheOptions = {}): Promise<ClientCache> {
-  const entries = new LRUCache<string, object | boolean>({ max: (options.max ?? 1_000) * 2, ttl: options.ttlMs ?? 60_000 });
+  const entries = new LRUCache<string, object | boolean>({ max: (options.max ?? 1_000) * 3, ttl: options.ttlMs ?? 60_000 });
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3_000;
   const connection: pg.ClientConfig = {
     ...((db.client as { config: Knex.Config }).config.connection as pg.ClientConfig),
@@ -111,6 +117,7 @@ export async function startClientCache(db: Knex, options: ClientCacheOptions = {
       } else {
         entries.delete(`client:${clientId}`);
         entries.delete(`rs:${clientId}`);
+        entries.delete(`secrets:${clientId}`);
       }
     });
     try {
@@ -145,6 +152,7 @@ export async function startClientCache(db: Knex, options: ClientCacheOptions = {
   return {
     client: (clientId, load) => through(`client:${clientId}`, load),
     resourceServer: async (clientId, load) => (await through(`rs:${clientId}`, load)) === true,
+    clientSecrets: (clientId, load) => through(`secrets:${clientId}`, load),
     listening: () => healthy,
     async close() {
       closed = true;

@@ -8,6 +8,7 @@ import { revocationReasonNow } from '../tokens/revocation-reason.ts';
 import { deleteWithGrantEvents } from './grant-deletion.ts';
 import { claimInitialAccessToken } from './initial-access-token-claim.ts';
 import { claimReplayId } from './replay-claim.ts';
+import { destroyClientRow, findClientRow, upsertClientRow } from './client-rows.ts';
 import { EXPIRES_AT_FROM_SECONDS, LIVE_ROW, STORE_TABLE } from './store-sql.ts';
 import type { RawRows } from './store-sql.ts';
 
@@ -41,7 +42,8 @@ const CLOCK_TOLERANCE_SECONDS_MAX = 3600;
  * ReplayDetection is special: its `find` atomically claims the id (see `claimReplayId`), so that of
  * several servers checking one DPoP proof or client assertion at once exactly one accepts it.
  * InitialAccessToken too: its `find` claims the token for one registration (see
- * `claimInitialAccessToken`) and throws 401 `invalid_token` saying why when it cannot.
+ * `claimInitialAccessToken`) and throws 401 `invalid_token` saying why when it cannot. Client rows
+ * never hold a secret and skip clients under review (see client-rows.ts).
  *
  * @param db knex on PostgreSQL with schema `auth` migrated
  * @param options see {@link KnexAdapterOptions}
@@ -77,12 +79,17 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
       if (expiresIn !== undefined && !Number.isFinite(expiresIn)) {
         throw new TypeError(`oidc adapter: expiresIn must be a finite number of seconds or undefined, got ${String(expiresIn)}`);
       }
+      const expiresInSeconds = expiresIn === undefined ? null : expiresIn + clockToleranceSeconds;
       try {
+        if (this.#model === 'Client') {
+          await upsertClientRow(db, id, payload, expiresInSeconds);
+          return;
+        }
         await db.raw(
           `INSERT INTO ${STORE_TABLE} (model, id, payload, expires_at)
            VALUES (?, ?, ?::jsonb, ${EXPIRES_AT_FROM_SECONDS})
            ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at`,
-          [this.#model, id, JSON.stringify(payload), expiresIn === undefined ? null : expiresIn + clockToleranceSeconds],
+          [this.#model, id, JSON.stringify(payload), expiresInSeconds],
         );
       } catch (error) {
         // jsonb refuses U+0000 and unpaired surrogates (22P05, 22021); they come from request
@@ -98,7 +105,7 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
       if (this.#model === 'InitialAccessToken') return claimInitialAccessToken(db, id);
       if (!isStorableKey(id)) return undefined;
       if (this.#model === 'ReplayDetection') return claimReplayId(db, id);
-      if (this.#model === 'Client' && options.clientCache) return options.clientCache.client(id, () => this.#findOne('id', id));
+      if (this.#model === 'Client') return options.clientCache ? options.clientCache.client(id, () => findClientRow(db, id)) : findClientRow(db, id);
       return this.#findOne('id', id);
     }
 
@@ -144,11 +151,15 @@ export function createKnexAdapter(db: Knex, options: KnexAdapterOptions = {}): A
       throw new errors.InvalidGrant(`${this.#model} was already used`);
     }
 
-    /** Deletes the row of this model with this id, if any; a live Grant's end is reported (`grant.revoked`). */
+    /** Deletes the row of this model with this id, if any; a live Grant's end is reported (`grant.revoked`), a Client's secret hashes go with it. */
     async destroy(id: string): Promise<void> {
       assertStorableId(id);
       if (this.#model === 'Grant') {
         await deleteWithGrantEvents(db, 'model = ? AND id = ?', ['Grant', id], revocationReasonNow());
+        return;
+      }
+      if (this.#model === 'Client') {
+        await destroyClientRow(db, id);
         return;
       }
       await db.raw(`DELETE FROM ${STORE_TABLE} WHERE model = ? AND id = ?`, [this.#model, id]);

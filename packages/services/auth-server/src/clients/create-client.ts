@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { readPayapiEnvironment } from '@payapi/platform';
+import type { PayapiEnvironment } from '@payapi/platform';
 import type { Knex } from 'knex';
 import type { AdapterPayload } from 'oidc-provider';
 import { createKnexAdapter } from '../adapter/index.ts';
 import { OIDC_SCOPES, RESOURCE_SCOPES } from '../scopes.ts';
 import { addResourceServer } from '../tokens/resource-servers.ts';
+import { generateClientSecret } from './client-secret-format.ts';
+import { SECRET_PLACEHOLDER_PREFIX } from './client-secret-storage.ts';
+import { REDIRECT_URIS_MAX, redirectUriProblem } from './redirect-uri-policy.ts';
 
 /** Input of {@link createClient} (operator CLI `clients:create`). */
 export interface NewClient {
@@ -22,11 +27,16 @@ export interface NewClient {
   resourceServer?: boolean;
   /** Fixed id (seeding the demo's `partner-demo`); default a random `cl_…` id. */
   clientId?: string;
-  /** Fixed secret (seeding); default 256 random bits, base64url. */
+  /**
+   * Fixed secret (seeding the partner demo's configured one: any string of 1 to 1024 characters);
+   * default a new `sk_sandbox_…`/`sk_live_…` secret (`generateClientSecret`).
+   */
   clientSecret?: string;
+  /** The deployment's environment, for the secret's prefix; default `readPayapiEnvironment(process.env)`. */
+  environment?: PayapiEnvironment;
 }
 
-/** What the operator gets back: the secret is shown this once. */
+/** What the operator gets back: the secret is shown this once (only its SHA-256 is stored). */
 export interface CreatedClient {
   client_id: string;
   client_secret?: string;
@@ -45,7 +55,9 @@ export class ClientInputError extends Error {
   }
 }
 
-const ALL_SCOPES = [...OIDC_SCOPES, ...RESOURCE_SCOPES];
+/** Every scope a client may be registered with (the default of `--scope`, and what a portal app gets). */
+export const ALL_SCOPES: readonly string[] = [...OIDC_SCOPES, ...RESOURCE_SCOPES];
+const CLIENT_SECRET_LENGTH_MAX = 1024;
 
 /**
  * Why a public client cannot be a resource server: it authenticates with its `client_id` alone,
@@ -58,25 +70,30 @@ export const PUBLIC_RESOURCE_SERVER_REFUSED =
 /**
  * Registers a client in the provider's store (the same rows dynamic registration, RFC 7591, writes)
  * and, with `resourceServer`, in `auth.resource_servers`. Confidential clients also get
- * `client_credentials` for backend use. Creating an existing id replaces its metadata.
+ * `client_credentials` for backend use. Creating an existing id replaces its metadata and its
+ * secret. The secret is stored only as its SHA-256 (the adapter's Client rows, see client-rows.ts).
+ * The client is approved: only `createPartnerApp` makes clients that wait for review.
  *
+ * @param db knex, or a transaction to register the client in
  * @throws {ClientInputError} for an empty or long name, a redirect URI that is not absolute,
- *   carries a fragment or credentials, or is plain http outside localhost; unknown scopes; `public`
- *   with `resourceServer` (checked first: nothing is written)
+ *   carries a fragment or credentials, or is plain http outside localhost, more than 10 of them;
+ *   unknown scopes; a given secret that is empty, longer than 1024 characters or starts like the
+ *   stored placeholder; `public` with `resourceServer` (checked first: nothing is written)
+ * @throws {ConfigError} when `environment` is not given and `PAYAPI_ENVIRONMENT` is malformed
  */
 export async function createClient(db: Knex, input: NewClient): Promise<CreatedClient> {
   if (input.public && input.resourceServer) throw new ClientInputError(PUBLIC_RESOURCE_SERVER_REFUSED);
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100 || !name.isWellFormed() || /\p{Cc}/u.test(name)) {
-    throw new ClientInputError('--name must be 1 to 100 printable characters');
-  }
-  const redirectUris = input.redirectUris.map(checkRedirectUri);
+  const name = checkClientName(input.name);
+  const redirectUris = checkRedirectUris(input.redirectUris);
   if (redirectUris.length === 0 && !input.resourceServer) throw new ClientInputError('at least one --redirect-uri is needed');
   const scopes = (input.scope ?? ALL_SCOPES.join(' ')).split(/\s+/).filter(Boolean);
-  const unknown = scopes.filter((scope) => !(ALL_SCOPES as string[]).includes(scope));
+  const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
   if (unknown.length > 0) throw new ClientInputError(`unknown scope(s): ${unknown.join(', ')}; known: ${ALL_SCOPES.join(' ')}`);
+  if (input.clientSecret !== undefined) checkGivenSecret(input.clientSecret);
   const clientId = input.clientId ?? `cl_${randomBytes(12).toString('hex')}`;
-  const clientSecret = input.public ? undefined : (input.clientSecret ?? randomBytes(32).toString('base64url'));
+  const clientSecret = input.public
+    ? undefined
+    : (input.clientSecret ?? generateClientSecret(input.environment ?? readPayapiEnvironment(process.env)));
   const grantTypes = redirectUris.length === 0
     ? ['client_credentials']
     : input.public ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -105,17 +122,35 @@ export async function createClient(db: Knex, input: NewClient): Promise<CreatedC
   };
 }
 
-function checkRedirectUri(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ClientInputError(`redirect URI is not an absolute URL: ${value.slice(0, 200)}`);
+/**
+ * A client's display name, trimmed: 1 to 100 printable characters.
+ *
+ * @throws {ClientInputError} otherwise
+ */
+export function checkClientName(value: string): string {
+  const name = value.trim();
+  if (name.length < 1 || name.length > 100 || !name.isWellFormed() || /\p{Cc}/u.test(name)) {
+    throw new ClientInputError('the name must be 1 to 100 printable characters');
   }
-  if (url.hash || url.username || url.password) throw new ClientInputError(`redirect URI must not carry a fragment or credentials: ${value}`);
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    throw new ClientInputError(`redirect URI must be https (http only on localhost): ${value}`);
+  return name;
+}
+
+/**
+ * Redirect URIs under the registration policy (`redirectUriProblem`), at most 10, as given.
+ *
+ * @throws {ClientInputError} naming the first URI refused, or saying there are too many
+ */
+export function checkRedirectUris(values: readonly string[]): string[] {
+  if (values.length > REDIRECT_URIS_MAX) throw new ClientInputError(`at most ${REDIRECT_URIS_MAX} redirect URIs`);
+  for (const value of values) {
+    const problem = redirectUriProblem(value);
+    if (problem) throw new ClientInputError(problem);
   }
-  return value;
+  return [...values];
+}
+
+function checkGivenSecret(secret: string): void {
+  if (secret.length < 1 || secret.length > CLIENT_SECRET_LENGTH_MAX || secret.startsWith(SECRET_PLACEHOLDER_PREFIX)) {
+    throw new ClientInputError(`a client secret must be 1 to ${CLIENT_SECRET_LENGTH_MAX} characters and not start with "${SECRET_PLACEHOLDER_PREFIX}"`);
+  }
 }

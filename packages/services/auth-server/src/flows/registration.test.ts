@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
+import { isWellFormedClientSecret } from '../clients/client-secret-format.ts';
 import { createInitialAccessToken } from '../clients/initial-access-token.ts';
 import { REDIRECT_URI, RESOURCE, authorize, discover, exchange, introspect, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
 import type { Alice, TestAuthServer } from '../testing/index.ts';
@@ -86,6 +87,26 @@ describe('dynamic client registration (RFC 7591)', () => {
     const claims = decodeJwt(tokens.access_token);
     expect(claims).toMatchObject({ aud: RESOURCE, sub: alice.sub, client_id: answer.body.client_id, account_ids: chosen });
     expect((await introspect(config, tokens.access_token)).active).toBe(true);
+  });
+
+  test('the registered client gets a secret in the sk_sandbox_ format, stored hashed: the client read (RFC 7592) leaves it out', async () => {
+    const answer = await register(PARTNER_METADATA, await iat());
+    expect(isWellFormedClientSecret(answer.body.client_secret, 'sandbox')).toBe(true);
+    const { rows } = await server.database.db.raw<{ rows: Array<{ text: string }> }>(
+      `SELECT payload::text AS text FROM auth.oidc_store WHERE model = 'Client' AND id = ?`, [answer.body.client_id as string]);
+    expect(rows[0]?.text).not.toContain(answer.body.client_secret);
+    const body = answer.body as RegistrationAnswer['body'] & { registration_client_uri: string; registration_access_token: string };
+    const read = await fetch(body.registration_client_uri, { headers: { authorization: `Bearer ${body.registration_access_token}` } });
+    expect(read.status).toBe(200);
+    const metadata = await read.json() as Record<string, unknown>;
+    expect(metadata).toMatchObject({ client_id: answer.body.client_id, client_name: 'Self-Registered Partner' });
+    expect(metadata.client_secret).toBeUndefined();
+  });
+
+  test('client_secret_jwt is not offered: a secret kept as a hash cannot key an HMAC', async () => {
+    const refused = await register({ ...PARTNER_METADATA, token_endpoint_auth_method: 'client_secret_jwt' }, await iat());
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_client_metadata');
   });
 
   test('the registered client must still use PKCE: a request without a code challenge is refused', async () => {

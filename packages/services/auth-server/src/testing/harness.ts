@@ -217,3 +217,29 @@ export async function exchange(config: client.Configuration, result: AuthorizeRe
 export async function introspect(config: client.Configuration, token: string): Promise<client.IntrospectionResponse> {
   return client.tokenIntrospection(config, token);
 }
+
+/**
+ * openid-client configuration for a client id and secret, sent as `client_secret_basic` (the
+ * Authorization header) or `client_secret_post` (the form body), RFC 6749 §2.3.1.
+ */
+export async function discoverWithSecret(
+  server: Pick<TestAuthServer, 'issuer'>, clientId: string, clientSecret: string, method: 'basic' | 'post' = 'basic',
+): Promise<client.Configuration> {
+  const auth = method === 'basic' ? client.ClientSecretBasic(clientSecret) : client.ClientSecretPost(clientSecret);
+  return client.discovery(new URL(server.issuer), clientId, undefined, auth, { execute: [client.allowInsecureRequests] });
+}
+
+/**
+ * A client-credentials token request (RFC 6749 §4.4) with `config`'s client: the access token, or
+ * the OAuth error code the token endpoint answered (`invalid_client`…).
+ */
+export async function clientCredentialsOutcome(config: client.Configuration, scope = 'accounts:read'): Promise<{ accessToken: string } | { error: string }> {
+  try {
+    return { accessToken: (await client.clientCredentialsGrant(config, { scope })).access_token };
+  } catch (error) {
+    if (error instanceof client.ResponseBodyError) return { error: error.error };
+    // A 401 to client_secret_basic carries a Basic challenge (RFC 6749 §5.2); openid-client reports that instead.
+    if (error instanceof client.WWWAuthenticateChallengeError) return { error: error.cause[0]?.parameters.error ?? 'no error code in the challenge' };
+    throw error;
+  }
+}

@@ -15,12 +15,14 @@ import * as client from 'openid-client';
 import type { CreatedClient } from '@payapi/auth-server';
 import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServer } from '@payapi/auth-server/testing';
 import type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
-import { createDatabase } from '@payapi/platform';
+import { createDatabase, createLogger } from '@payapi/platform';
 import { createResourceApi } from '../app.ts';
 import type { ResourceApiOptions } from '../app.ts';
 import { loadResourceApiConfig } from '../config.ts';
 import type { ResourceApiConfig } from '../config.ts';
 import { migrateResourceApi } from '../migrations.ts';
+import { createRequestLog } from '../request-log/request-log.ts';
+import type { RequestLog } from '../request-log/request-log.ts';
 
 export { ALL_SCOPES, authorize, discover, exchange, seedClient, seedUser } from '@payapi/auth-server/testing';
 export type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
@@ -39,16 +41,21 @@ export interface TestApi {
   responseErrors: string[];
   /** Every log line, as written. */
   logs: string[];
+  /** Where `/v1` calls are recorded (on `db` unless the test gave its own); null with `requestLog.enabled` false. */
+  requestLog: RequestLog | null;
+  /** Closes the request log (flushing it), then the servers and pools. */
   close(): Promise<void>;
 }
 
 /**
- * Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits), `options`
- * adds to the app's options (e.g. a DPoP replay store with small quotas).
+ * Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits or the
+ * request log's), `options` adds to the app's options (e.g. a DPoP replay store with small quotas,
+ * a request log writing elsewhere). Unless given, the request log writes to the API's pool with
+ * `config.requestLog`'s settings.
  */
 export async function startTestApi(
   configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config,
-  options: Pick<ResourceApiOptions, 'dpopReplayStore' | 'webhookUrlPolicy'> = {},
+  options: Pick<ResourceApiOptions, 'dpopReplayStore' | 'webhookUrlPolicy' | 'requestLog'> = {},
 ): Promise<TestApi> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -65,9 +72,13 @@ export async function startTestApi(
       callback();
     },
   });
+  const logger = createLogger('resource-api', config.logLevel, logDestination);
+  const requestLog = options.requestLog !== undefined ? options.requestLog
+    : config.requestLog.enabled ? createRequestLog(db, config.requestLog, logger) : null;
   const app = createResourceApi(config, db, {
     ...options,
-    logDestination,
+    logger,
+    requestLog,
     onResponseValidationError: (error: Error, _body: unknown, req: Request) => {
       responseErrors.push(`${req.method} ${req.originalUrl}: ${error.message}`);
     },
@@ -80,9 +91,11 @@ export async function startTestApi(
     db,
     responseErrors,
     logs,
+    requestLog,
     async close() {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
+      await requestLog?.close();
       await db.destroy();
       await auth.close();
     },

@@ -9,12 +9,14 @@ const TARGET = 0.6;
 const BARE_EXPRESS = new URL('../references/bare-express.ts', import.meta.url).pathname;
 
 /**
- * `GET /v1/accounts/{id}/balance` with each connection's own user token, cycling over that user's
- * consented accounts, against the same path on a bare Express app in a process of its own.
+ * The balance load: connection `n` sends `GET /v1/accounts/{id}/balance` with token user
+ * `n mod users`'s access token, cycling over that user's consented accounts.
+ *
+ * @throws {Error} when the run has no token users
  */
-export async function balanceScenario(context: BenchContext): Promise<void> {
+export function balanceRequests(context: BenchContext): (connection: number) => () => LoadRequest {
   const { prepared } = context;
-  const requestsFor = (connection: number): (() => LoadRequest) => {
+  return (connection) => {
     const user = prepared.users[connection % prepared.users.length];
     if (!user) throw new Error('no token users');
     let turn = 0;
@@ -24,6 +26,15 @@ export async function balanceScenario(context: BenchContext): Promise<void> {
       return { method: 'GET', path: `/v1/accounts/${account?.id}/balance`, headers: { authorization: `Bearer ${user.tokens.accessToken}` } };
     };
   };
+}
+
+/**
+ * `GET /v1/accounts/{id}/balance` with each connection's own user token, cycling over that user's
+ * consented accounts, against the same path on a bare Express app in a process of its own.
+ */
+export async function balanceScenario(context: BenchContext): Promise<void> {
+  const { prepared } = context;
+  const requestsFor = balanceRequests(context);
   const measured = await measureLoad(context, {
     id: 'balance', scenario: 'balance', role: 'measured', label: 'GET /v1/accounts/{id}/balance, JWT, own token per connection',
   }, { url: prepared.system.api.url, requestsFor, expected: {} }, servicePids(context));

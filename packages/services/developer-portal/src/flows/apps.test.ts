@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { getPartnerApp } from '@payapi/auth-server';
+import { createApp, postFrom, valueAfter } from '../testing/app-steps.ts';
+import { csrfOf, textOf } from '../testing/portal-agent.ts';
+import { startTestPortal } from '../testing/portal-harness.ts';
+import type { TestPortal } from '../testing/portal-harness.ts';
+
+let portal: TestPortal;
+
+beforeAll(async () => {
+  portal = await startTestPortal();
+});
+afterAll(async () => {
+  await portal.close();
+});
+
+describe('creating an app', () => {
+  test('/apps has Create app; its form has App name, Redirect URIs and Create', async () => {
+    const { agent } = await portal.signUp();
+    const apps = await agent.get('/apps');
+    expect(apps.html).toContain('<form method="get" action="/apps/new"><button type="submit">Create app</button></form>');
+    const form = await agent.get('/apps/new');
+    expect(form.html).toContain('<label for="name">App name</label>');
+    expect(form.html).toContain('<label for="redirect_uris">Redirect URIs</label>');
+    expect(form.html).toContain('<button type="submit">Create</button>');
+  });
+
+  test('shows the client id and, once, an sk_sandbox_ secret, each right after its label; a reload shows no secret', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent, 'Budget Buddy', 'http://127.0.0.1:59999/cb\n\nhttps://budget.example/cb\n');
+    expect(app.clientSecret).toMatch(/^sk_sandbox_/);
+    expect(textOf(app.page.html)).toMatch(new RegExp(`Client ID ${app.clientId} Client secret ${app.clientSecret}`));
+    const again = await agent.get(app.path);
+    expect(again.status).toBe(200);
+    expect(valueAfter(again.html, 'Client ID')).toBe(app.clientId);
+    expect(again.html).not.toContain(app.clientSecret);
+    expect(again.html).not.toContain('Client secret</dt>');
+    const stored = await getPartnerApp(portal.db, app.clientId);
+    expect(stored?.redirectUris).toEqual(['http://127.0.0.1:59999/cb', 'https://budget.example/cb']);
+    expect(stored?.status).toBe('approved');
+    const list = await agent.get('/apps');
+    expect(textOf(list.html)).toContain(`Budget Buddy ${app.clientId} Approved`);
+  });
+
+  test.each([
+    ['no name', { name: '  ', redirect_uris: 'https://a.example/cb' }, 'Enter a name for the app.'],
+    ['no redirect URI', { name: 'App', redirect_uris: ' \n ' }, 'Enter at least one redirect URI.'],
+    ['11 redirect URIs', { name: 'App', redirect_uris: Array.from({ length: 11 }, (_, i) => `https://a.example/${i}`).join('\n') }, 'Enter at most 10 redirect URIs.'],
+    ['plain http outside localhost', { name: 'App', redirect_uris: 'http://a.example/cb' }, 'Not accepted:'],
+    ['a relative redirect URI', { name: 'App', redirect_uris: '/cb' }, 'Not accepted:'],
+    ['a redirect URI with a fragment', { name: 'App', redirect_uris: 'https://a.example/cb#x' }, 'Not accepted:'],
+  ])('refuses %s with 422 and keeps what was typed', async (_why, form, message) => {
+    const { agent } = await portal.signUp();
+    const answer = await agent.submit('/apps/new', form, '/apps');
+    expect(answer.status).toBe(422);
+    expect(textOf(answer.html)).toContain(message);
+    expect((await agent.get('/apps')).html).not.toContain('<table>');
+  });
+
+  test('refuses a create form without its CSRF token, or with another session\'s, and creates nothing', async () => {
+    const { agent } = await portal.signUp();
+    const { agent: other } = await portal.signUp();
+    expect((await agent.post('/apps', { name: 'No token', redirect_uris: 'https://a.example/cb' })).status).toBe(403);
+    const foreign = csrfOf((await other.get('/apps/new')).html, '/apps');
+    expect((await agent.post('/apps', { name: 'Foreign token', redirect_uris: 'https://a.example/cb', csrf: foreign })).status).toBe(403);
+    expect((await agent.get('/apps')).html).not.toContain('<table>');
+  });
+
+  test('a developer may have at most 20 apps', async () => {
+    const { agent, email } = await portal.signUp();
+    const { rows } = await portal.db.raw<{ rows: Array<{ id: string }> }>('SELECT id FROM portal.developers WHERE email = ?', [email]);
+    for (let i = 0; i < 20; i += 1) {
+      await portal.db.raw('INSERT INTO portal.apps (client_id, developer_id) VALUES (?, ?)', [`cl_placeholder_${email}_${i}`, rows[0]?.id as string]);
+    }
+    const answer = await agent.submit('/apps/new', { name: 'One too many', redirect_uris: 'https://a.example/cb' }, '/apps');
+    expect(answer.status).toBe(422);
+    expect(textOf(answer.html)).toContain('You have 20 apps');
+  });
+});
+
+describe('an app\'s page', () => {
+  test('Save replaces the redirect URIs; a refused list is shown again with why, and nothing changes', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    const saved = await postFrom(agent, app.path, `${app.path}/redirect-uris`, { redirect_uris: 'https://new.example/cb\nhttp://localhost:8080/cb' });
+    expect(saved.status).toBe(303);
+    expect(saved.location).toBe(`${app.path}?done=saved`);
+    expect(textOf((await agent.get(saved.location as string)).html)).toContain('Redirect URIs saved.');
+    expect((await getPartnerApp(portal.db, app.clientId))?.redirectUris).toEqual(['https://new.example/cb', 'http://localhost:8080/cb']);
+    const refused = await postFrom(agent, app.path, `${app.path}/redirect-uris`, { redirect_uris: 'http://evil.example/cb' });
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('http://evil.example/cb</textarea>');
+    expect((await getPartnerApp(portal.db, app.clientId))?.redirectUris).toEqual(['https://new.example/cb', 'http://localhost:8080/cb']);
+    expect((await agent.post(`${app.path}/redirect-uris`, { redirect_uris: 'https://x.example/cb' })).status).toBe(403);
+  });
+
+  test('Rotate secret shows a new secret once', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    const rotated = await postFrom(agent, app.path, `${app.path}/secret`);
+    expect(rotated.status).toBe(303);
+    const page = await agent.get(rotated.location as string);
+    const secret = valueAfter(page.html, 'Client secret');
+    expect(secret).toMatch(/^sk_sandbox_/);
+    expect(secret).not.toBe(app.clientSecret);
+    expect((await agent.get(app.path)).html).not.toContain(secret);
+    expect((await agent.post(`${app.path}/secret`, {})).status).toBe(403);
+  });
+
+  test('Delete app removes it: gone from the list, its page 404, the client deleted', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    expect((await agent.post(`${app.path}/delete`, {})).status).toBe(403);
+    const deleted = await postFrom(agent, app.path, `${app.path}/delete`);
+    expect(deleted.status).toBe(303);
+    expect(deleted.location).toBe('/apps?done=deleted');
+    expect((await agent.get(app.path)).status).toBe(404);
+    expect((await agent.get('/apps')).html).not.toContain(app.clientId);
+    expect(await getPartnerApp(portal.db, app.clientId)).toBeUndefined();
+  });
+
+  test('the request log lists the app\'s last 100 calls, newest first', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    expect(textOf((await agent.get(app.path)).html)).toContain('No calls to the resource API yet.');
+    await portal.db.raw(`
+      INSERT INTO api.request_log (client_id, requested_at, method, path, status, duration_ms, request_id)
+      SELECT ?, now() - make_interval(secs => n), 'GET', '/v1/accounts/' || n, 200, 1.5, 'req-' || n FROM generate_series(1, 120) AS n`, [app.clientId]);
+    const page = await agent.get(app.path);
+    const rows = [...page.html.matchAll(/<td><code>(\/v1\/accounts\/\d+)<\/code><\/td>/g)].map((match) => match[1]);
+    expect(rows).toHaveLength(100);
+    expect(rows[0]).toBe('/v1/accounts/1');
+    expect(rows[99]).toBe('/v1/accounts/100');
+    expect(textOf(page.html)).toContain('GET /v1/accounts/1 200 1.5 ms req-1');
+  });
+
+  test('an unknown client id is 404 on every route', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    const { html } = await agent.get(app.path);
+    const csrf = csrfOf(html);
+    expect((await agent.get('/apps/cl_nope')).status).toBe(404);
+    for (const action of ['redirect-uris', 'secret', 'delete', 'webhooks']) {
+      expect((await agent.post(`/apps/cl_nope/${action}`, { csrf, redirect_uris: 'https://a.example/cb', url: 'https://a.example/h', event_types: 'webhook.test' })).status).toBe(404);
+    }
+    expect((await agent.get(`/apps/${'x'.repeat(300)}`)).status).toBe(404);
+  });
+});
+
+describe('secrets', () => {
+  test('no log line holds a client secret', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    const rotated = await agent.get((await postFrom(agent, app.path, `${app.path}/secret`)).location as string);
+    const lines = portal.logLines.join('\n');
+    expect(lines).not.toContain(app.clientSecret);
+    expect(lines).not.toContain(valueAfter(rotated.html, 'Client secret'));
+  });
+
+  test('the portal stores no client secret: none of its tables holds one', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    const { rows } = await portal.db.raw<{ rows: Array<{ dump: string }> }>(`
+      SELECT coalesce(string_agg(t::text, ' '), '') AS dump FROM (
+        SELECT d::text AS t FROM portal.developers d UNION ALL SELECT s::text FROM portal.sessions s
+        UNION ALL SELECT a::text FROM portal.apps a UNION ALL SELECT u::text FROM portal.test_users u) x`);
+    expect(rows[0]?.dump).not.toContain(app.clientSecret);
+  });
+});

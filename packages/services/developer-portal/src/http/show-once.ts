@@ -1,0 +1,64 @@
+import { seal, unseal } from '@payapi/platform';
+import type { Context } from 'koa';
+import { clearCookie, readCookie, setCookie } from './cookies.ts';
+
+/** A secret shown to the developer once, on the page they are redirected to after the form that made it. */
+export type ShownOnce =
+  | { kind: 'client_secret'; clientId: string; secret: string }
+  | { kind: 'webhook_secret'; clientId: string; endpointId: string; secret: string }
+  | { kind: 'test_user'; username: string; password: string };
+
+/** How long the sealed value waits for its page, seconds: one redirect needs far less. */
+const SHOW_ONCE_SECONDS = 120;
+
+/** What is sealed: the value, the session it belongs to and when it stops being shown. */
+interface Sealed {
+  session: string;
+  expiresAt: number;
+  value: ShownOnce;
+}
+
+/**
+ * Carries a new secret (client secret, webhook signing secret, test user's password) across the
+ * redirect after the POST that made it, without the portal storing it anywhere: the value travels
+ * in an HttpOnly cookie sealed with AES-256-GCM under a key derived from the session secret, bound
+ * to the session, valid 2 minutes, and deleted by the first page that reads it, so a reload shows
+ * it no more (POST/redirect/GET, and the secret is "shown once"). Neither the database nor a log
+ * line ever holds it; the request log writes no headers.
+ */
+export interface ShowOnce {
+  /** Sets the cookie for the next page. */
+  put(ctx: Context, sessionIdHash: string, value: ShownOnce): void;
+  /**
+   * Reads and deletes the cookie. Returns its value when it was sealed for this session, is not
+   * expired and `wanted` accepts it (the page it was meant for); otherwise undefined.
+   */
+  take(ctx: Context, sessionIdHash: string, wanted: (value: ShownOnce) => boolean): ShownOnce | undefined;
+}
+
+/**
+ * @param key 32 bytes (`deriveSealingKey(sessionSecret, …)`)
+ * @param cookieName the `once` cookie (see `cookieNames`)
+ * @param secure whether cookies are Secure (the portal's URL is https)
+ */
+export function createShowOnce(key: Buffer, cookieName: string, secure: boolean): ShowOnce {
+  return {
+    put(ctx, sessionIdHash, value) {
+      const sealed: Sealed = { session: sessionIdHash, expiresAt: Math.floor(Date.now() / 1000) + SHOW_ONCE_SECONDS, value };
+      setCookie(ctx, cookieName, seal(key, JSON.stringify(sealed)), { secure, maxAgeSeconds: SHOW_ONCE_SECONDS });
+    },
+    take(ctx, sessionIdHash, wanted) {
+      const cookie = readCookie(ctx, cookieName);
+      if (cookie === undefined) return undefined;
+      clearCookie(ctx, cookieName, secure);
+      let sealed: Sealed;
+      try {
+        sealed = JSON.parse(unseal(key, cookie)) as Sealed;
+      } catch {
+        return undefined;
+      }
+      if (sealed.session !== sessionIdHash || sealed.expiresAt < Date.now() / 1000) return undefined;
+      return wanted(sealed.value) ? sealed.value : undefined;
+    },
+  };
+}
