@@ -67,6 +67,25 @@ CREATE FUNCTION auth.grant_is_active(p_grant_id text) RETURNS boolean
     $$;
 
 --
+-- Name: notify_access_token_revoked(); Type: FUNCTION; Schema: auth; Owner: -
+--
+
+CREATE FUNCTION auth.notify_access_token_revoked() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      IF TG_TABLE_NAME = 'access_tokens' THEN
+        PERFORM pg_notify('auth_access_token_revoked', NEW.jti);
+      ELSE
+        PERFORM pg_notify('auth_access_token_revoked', t.jti)
+           FROM auth.access_tokens t
+          WHERE t.grant_id = OLD.id AND t.revoked_at IS NULL AND t.expires_at > now();
+      END IF;
+      RETURN NULL;
+    END
+    $$;
+
+--
 -- Name: notify_client_changed(); Type: FUNCTION; Schema: auth; Owner: -
 --
 
@@ -85,6 +104,20 @@ CREATE FUNCTION auth.notify_client_changed() RETURNS trigger
         END IF;
       END IF;
       RETURN NULL;
+    END
+    $$;
+
+--
+-- Name: revoked_access_tokens(); Type: FUNCTION; Schema: auth; Owner: -
+--
+
+CREATE FUNCTION auth.revoked_access_tokens() RETURNS TABLE(jti text, expires_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE
+    AS $$
+    BEGIN
+      RETURN QUERY
+        SELECT t.jti, t.expires_at FROM auth.access_tokens t
+         WHERE t.expires_at > now() AND NOT auth.access_token_is_active(t.jti);
     END
     $$;
 
@@ -269,6 +302,25 @@ CREATE TABLE auth.partner_apps (
 COMMENT ON TABLE auth.partner_apps IS 'apps registered on the developer portal: owner (the portal''s developer id) and review status; pending_review clients are invisible to the provider';
 
 --
+-- Name: payment_consent_grants; Type: TABLE; Schema: auth; Owner: -
+--
+
+CREATE TABLE auth.payment_consent_grants (
+    consent_id text NOT NULL,
+    grant_id text NOT NULL,
+    client_id text NOT NULL,
+    account_subject text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_consent_grants_consent_id_check CHECK ((consent_id ~ '^pc_[0-9a-f]{32}$'::text))
+);
+
+--
+-- Name: TABLE payment_consent_grants; Type: COMMENT; Schema: auth; Owner: -
+--
+
+COMMENT ON TABLE auth.payment_consent_grants IS 'The grant, client and user (sub) of each payment consent (ledger.payment_consents)';
+
+--
 -- Name: resource_servers; Type: TABLE; Schema: auth; Owner: -
 --
 
@@ -393,6 +445,13 @@ ALTER TABLE ONLY auth.partner_apps
     ADD CONSTRAINT partner_apps_pkey PRIMARY KEY (client_id);
 
 --
+-- Name: payment_consent_grants payment_consent_grants_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
+--
+
+ALTER TABLE ONLY auth.payment_consent_grants
+    ADD CONSTRAINT payment_consent_grants_pkey PRIMARY KEY (consent_id);
+
+--
 -- Name: resource_servers resource_servers_pkey; Type: CONSTRAINT; Schema: auth; Owner: -
 --
 
@@ -487,10 +546,28 @@ CREATE INDEX oidc_store_uid_idx ON auth.oidc_store USING btree (model, uid) WHER
 CREATE INDEX oidc_store_user_code_idx ON auth.oidc_store USING btree (model, user_code) WHERE (user_code IS NOT NULL);
 
 --
+-- Name: payment_consent_grants_grant_idx; Type: INDEX; Schema: auth; Owner: -
+--
+
+CREATE INDEX payment_consent_grants_grant_idx ON auth.payment_consent_grants USING btree (grant_id);
+
+--
+-- Name: payment_consent_grants_subject_idx; Type: INDEX; Schema: auth; Owner: -
+--
+
+CREATE INDEX payment_consent_grants_subject_idx ON auth.payment_consent_grants USING btree (account_subject, client_id);
+
+--
 -- Name: users_scrypt_hashes_idx; Type: INDEX; Schema: auth; Owner: -
 --
 
 CREATE INDEX users_scrypt_hashes_idx ON auth.users USING btree (sub) WHERE (password_hash ~~ '$scrypt$%'::text);
+
+--
+-- Name: access_tokens access_tokens_revoked; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER access_tokens_revoked AFTER UPDATE OF revoked_at ON auth.access_tokens FOR EACH ROW WHEN (((old.revoked_at IS NULL) AND (new.revoked_at IS NOT NULL))) EXECUTE FUNCTION auth.notify_access_token_revoked();
 
 --
 -- Name: client_secrets client_secrets_changed; Type: TRIGGER; Schema: auth; Owner: -
@@ -515,6 +592,12 @@ CREATE TRIGGER oidc_store_client_deleted AFTER DELETE ON auth.oidc_store FOR EAC
 --
 
 CREATE TRIGGER oidc_store_client_written AFTER INSERT OR UPDATE ON auth.oidc_store FOR EACH ROW WHEN ((new.model = 'Client'::text)) EXECUTE FUNCTION auth.notify_client_changed();
+
+--
+-- Name: oidc_store oidc_store_grant_deleted; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER oidc_store_grant_deleted AFTER DELETE ON auth.oidc_store FOR EACH ROW WHEN ((old.model = 'Grant'::text)) EXECUTE FUNCTION auth.notify_access_token_revoked();
 
 --
 -- Name: oidc_store oidc_store_truncated; Type: TRIGGER; Schema: auth; Owner: -

@@ -33,6 +33,39 @@ CREATE FUNCTION api.append_transfer_events(p_transfer jsonb) RETURNS void
     $$;
 
 --
+-- Name: post_payment(text, text, text, text, text, integer, text, text, bigint, text, text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.post_payment(p_jti text, p_client_id text, p_subject text, p_idempotency_key text, p_request_hash text, p_ttl_seconds integer, p_debtor_owner text, p_consent_id text, p_amount bigint, p_currency text, p_remittance_information text, p_payment_id text, p_transfer_id text, p_debit_posting_id text, p_credit_posting_id text) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      answer jsonb;
+      payment jsonb;
+      consent jsonb;
+    BEGIN
+      IF NOT auth.access_token_is_active(p_jti) THEN
+        RETURN '{"refused": {"code": "grant_revoked"}}'::jsonb;
+      END IF;
+      answer := ledger.post_payment(p_client_id => p_client_id, p_subject => p_subject,
+        p_idempotency_key => p_idempotency_key, p_request_hash => p_request_hash, p_ttl_seconds => p_ttl_seconds,
+        p_debtor_owner => p_debtor_owner, p_consent_id => p_consent_id, p_amount => p_amount, p_currency => p_currency,
+        p_remittance_information => p_remittance_information, p_payment_id => p_payment_id, p_transfer_id => p_transfer_id,
+        p_debit_posting_id => p_debit_posting_id, p_credit_posting_id => p_credit_posting_id);
+      payment := answer->'outcome'->'payment';
+      IF payment IS NOT NULL AND NOT (answer->>'replayed')::boolean THEN
+        PERFORM api.append_transfer_events(answer->'outcome'->'transfer');
+        PERFORM events.append('payment.completed', p_client_id, api.wire_payment(payment));
+        consent := ledger.payment_consent_json(p_consent_id, (payment->>'createdAt')::timestamptz);
+        IF consent->>'status' = 'consumed' THEN
+          PERFORM events.append('payment_consent.consumed', p_client_id, api.wire_payment_consent(consent));
+        END IF;
+      END IF;
+      RETURN answer;
+    END
+    $$;
+
+--
 -- Name: post_transfer(text, text, text, text, text, integer, text, text, text, text, text, text, bigint, text, text); Type: FUNCTION; Schema: api; Owner: -
 --
 
@@ -59,6 +92,66 @@ CREATE FUNCTION api.post_transfer(p_jti text, p_client_id text, p_subject text, 
         PERFORM api.append_transfer_events(answer->'outcome'->'transfer');
       END IF;
       RETURN answer;
+    END
+    $$;
+
+--
+-- Name: wire_payment(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.wire_payment(p_payment jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+    BEGIN
+      RETURN jsonb_build_object(
+        'id', p_payment->>'id',
+        'consent_id', p_payment->>'consentId',
+        'transfer_id', p_payment->>'transferId',
+        'status', p_payment->>'status',
+        'debtor_account_id', p_payment->>'debtorAccountId',
+        'creditor_account_id', p_payment->>'creditorAccountId',
+        'amount', ledger.format_amount((p_payment->>'amountMinor')::bigint, p_payment->>'currency'),
+        'currency', p_payment->>'currency',
+        'remittance_information', p_payment->'remittanceInformation',
+        'created_at', p_payment->>'createdAt');
+    END
+    $$;
+
+--
+-- Name: wire_payment_consent(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.wire_payment_consent(p_consent jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+    DECLARE
+      currency text := p_consent->>'currency';
+      terms jsonb;
+    BEGIN
+      IF p_consent->>'type' = 'payment_initiation' THEN
+        terms := jsonb_build_object(
+          'instructed_amount', jsonb_build_object(
+            'amount', ledger.format_amount((p_consent->>'amountMinor')::bigint, currency), 'currency', currency),
+          'remittance_information', p_consent->'remittanceInformation');
+      ELSE
+        terms := jsonb_build_object(
+          'maximum_individual_amount', ledger.format_amount((p_consent->>'maximumIndividualAmountMinor')::bigint, currency),
+          'periodic_limits', coalesce((SELECT jsonb_agg(jsonb_build_object('period', l->>'period',
+              'amount', ledger.format_amount((l->>'amountMinor')::bigint, currency)) ORDER BY n)
+            FROM jsonb_array_elements(p_consent->'periodicLimits') WITH ORDINALITY AS e(l, n)), '[]'::jsonb));
+      END IF;
+      RETURN jsonb_build_object(
+        'id', p_consent->>'id',
+        'type', p_consent->>'type',
+        'status', p_consent->>'status',
+        'debtor_account_id', p_consent->>'debtorAccountId',
+        'creditor_account_id', p_consent->>'creditorAccountId',
+        'currency', currency,
+        'valid_until', p_consent->'validUntil',
+        'spent', coalesce((SELECT jsonb_agg(jsonb_build_object('period', s->>'period', 'period_start', s->>'periodStart',
+            'amount', ledger.format_amount((s->>'amountMinor')::bigint, currency)) ORDER BY n)
+          FROM jsonb_array_elements(p_consent->'spent') WITH ORDINALITY AS e(s, n)), '[]'::jsonb),
+        'created_at', p_consent->>'createdAt') || terms;
     END
     $$;
 

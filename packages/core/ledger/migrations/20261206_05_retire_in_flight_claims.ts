@@ -67,7 +67,7 @@ export async function down(knex: Knex): Promise<void> {
  * "message"}}` for what is not stored (owner mismatch, key in flight or reused). The signature is
  * the one of migration 20261206_04.
  */
-const POST_TRANSFER = `
+export const POST_TRANSFER = `
     CREATE OR REPLACE FUNCTION ledger.post_transfer(
       p_client_id text, p_subject text, p_idempotency_key text, p_request_hash text, p_ttl_seconds integer, p_source_owner text,
       p_transfer_id text, p_debit_posting_id text, p_credit_posting_id text,

@@ -27,6 +27,18 @@ export type LedgerErrorCode =
   | 'idempotency_key_in_flight'
   /** A balance would leave PostgreSQL's bigint range. */
   | 'balance_out_of_range'
+  /** No such payment consent (malformed ids, and consents of another owner, included: as if absent). */
+  | 'payment_consent_not_found'
+  /** No such payment. */
+  | 'payment_not_found'
+  /** The single payment of a `payment_initiation` consent has already been made. */
+  | 'consent_consumed'
+  /** The amount is above a mandate's `maximum_individual_amount`, or would take a period's payments above its limit. */
+  | 'consent_limit_exceeded'
+  /** The consent's `valid_until` has passed. */
+  | 'consent_expired'
+  /** The user revoked the consent: nothing may be paid on it any more (the resource API answers 401). */
+  | 'consent_revoked'
   /** Lock contention outlasted the bounded retries; nothing was written, the caller may retry. */
   | 'ledger_busy';
 

@@ -16,6 +16,21 @@ export { isId } from './ids.ts';
 export { migrateLedger, rollbackLedger } from './migrations.ts';
 export { auditLedger } from './audit.ts';
 export type { LedgerAudit } from './audit.ts';
+export {
+  PAYMENT_CONSENTS_LISTED_MAX, PAYMENT_CONSENT_REVOKED_CHANNEL, createPaymentConsent, findRevokedPaymentConsents,
+  getPaymentConsent, listPaymentConsents, listRecentlyRevokedPaymentConsents, revokePaymentConsent,
+} from './payment-consents.ts';
+export type { CreatePaymentConsentInput, PaymentConsent, PaymentConsentStatus, PeriodSpent } from './payment-consents.ts';
+export { PAYMENT_PERIODS, checkPaymentTerms, parsePaymentTerms, validatePaymentTerms } from './payment-terms.ts';
+export type {
+  CreditorAccount, PaymentClockOptions, PaymentConsentType, PaymentPeriod, PaymentTerms, PaymentTermsInput, PeriodicLimit,
+} from './payment-terms.ts';
+export { toWirePayment, toWirePaymentConsent } from './payment-wire.ts';
+export type { WirePayment, WirePaymentConsent } from './payment-wire.ts';
+export {
+  POST_PAYMENT_ARGUMENTS_SQL, getPayment, postPayment, postPaymentBindings, postPaymentResult, preparePostPayment,
+} from './payments.ts';
+export type { Payment, PaymentOptions, PaymentRequest, PaymentResult, PostPaymentAnswer, PostPaymentArguments } from './payments.ts';
 export { postTransferResult, preparePostTransfer } from './post-transfer.ts';
 export type { PostTransferAnswer, PostTransferArguments, TransferOptions, TransferResult } from './post-transfer.ts';
 export { retryAborted, withTransactionRetry } from './retry.ts';

@@ -21,9 +21,11 @@ async function ledgerTables(): Promise<string[]> {
   return rows.map((row) => row.table_name);
 }
 
-const LEDGER_TABLES = ['accounts', 'idempotency_records', 'knex_migrations', 'knex_migrations_lock', 'postings', 'transfers'];
+const LEDGER_TABLES = ['accounts', 'idempotency_records', 'knex_migrations', 'knex_migrations_lock', 'payment_consents', 'payments',
+  'postings', 'transfers'];
 const LEDGER_MIGRATIONS = ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once',
-  '20261206_04_idempotency_per_subject', '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events'];
+  '20261206_04_idempotency_per_subject', '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events',
+  '20261208_07_payment_consents'];
 
 describe('ledger migrations', () => {
   test('migrate up from an empty database creates the schema and its tables', async () => {

@@ -7,6 +7,7 @@ import * as balanceCheckOnce from '../migrations/20261130_03_balance_check_once.
 import * as idempotencyPerSubject from '../migrations/20261206_04_idempotency_per_subject.ts';
 import * as retireInFlightClaims from '../migrations/20261206_05_retire_in_flight_claims.ts';
 import * as transferPostingsForEvents from '../migrations/20261206_06_transfer_postings_for_events.ts';
+import * as paymentConsents from '../migrations/20261208_07_payment_consents.ts';
 
 /**
  * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
@@ -21,6 +22,7 @@ export const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261206_04_idempotency_per_subject', migration: idempotencyPerSubject },
     { name: '20261206_05_retire_in_flight_claims', migration: retireInFlightClaims },
     { name: '20261206_06_transfer_postings_for_events', migration: transferPostingsForEvents },
+    { name: '20261208_07_payment_consents', migration: paymentConsents },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { readPayapiEnvironment } from './config-values.ts';
+import { readPayapiEnvironment, readSecurityProfile } from './config-values.ts';
 
 describe('readPayapiEnvironment', () => {
   test('defaults to sandbox, and to live with NODE_ENV=production', () => {
@@ -20,5 +20,18 @@ describe('readPayapiEnvironment', () => {
     [{ PAYAPI_ENVIRONMENT: 'sandbox', NODE_ENV: 'production' }, /^PAYAPI_ENVIRONMENT: must be live with NODE_ENV=production/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => readPayapiEnvironment(env)).toThrow(message);
+  });
+});
+
+describe('readSecurityProfile', () => {
+  test('defaults to default; reads default and fapi2 as given', () => {
+    expect(readSecurityProfile({})).toBe('default');
+    expect(readSecurityProfile({ SECURITY_PROFILE: '' })).toBe('default');
+    expect(readSecurityProfile({ SECURITY_PROFILE: 'default' })).toBe('default');
+    expect(readSecurityProfile({ SECURITY_PROFILE: 'fapi2' })).toBe('fapi2');
+  });
+
+  test.each(['FAPI2', 'fapi', 'fapi-2.0', ' fapi2'])('refuses %j with a message naming the variable', (value) => {
+    expect(() => readSecurityProfile({ SECURITY_PROFILE: value })).toThrow(/^SECURITY_PROFILE: must be default or fapi2/);
   });
 });

@@ -59,3 +59,26 @@ export function readPayapiEnvironment(env: Readonly<Record<string, string | unde
   if (production && value !== 'live') throw new ConfigError('PAYAPI_ENVIRONMENT', 'must be live with NODE_ENV=production');
   return value;
 }
+
+/**
+ * The deployment's security profile (`SECURITY_PROFILE`), read the same way by the authorization
+ * server and the resource API (docs/security.md, "FAPI 2.0 profile"): `default` (what the contract
+ * describes for every client) or `fapi2` (the FAPI 2.0 Security Profile: PAR, `private_key_jwt`,
+ * DPoP-bound access tokens, PS256/ES256/EdDSA, 60-second codes).
+ */
+export type SecurityProfile = 'default' | 'fapi2';
+
+/**
+ * Reads `SECURITY_PROFILE`: unset or empty means `default`.
+ *
+ * @param env reads `SECURITY_PROFILE`
+ * @throws {ConfigError} naming `SECURITY_PROFILE` for any value other than `default` or `fapi2`
+ */
+export function readSecurityProfile(env: Readonly<Record<string, string | undefined>>): SecurityProfile {
+  const value = env.SECURITY_PROFILE ?? '';
+  if (value === '') return 'default';
+  if (value !== 'default' && value !== 'fapi2') {
+    throw new ConfigError('SECURITY_PROFILE', `must be default or fapi2, not "${value.slice(0, 40)}"`);
+  }
+  return value;
+}

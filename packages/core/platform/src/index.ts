@@ -1,6 +1,6 @@
 export { ConfigError } from './config-error.ts';
-export { isLocalhostUrl, readPayapiEnvironment, readPort, readServiceUrl } from './config-values.ts';
-export type { PayapiEnvironment } from './config-values.ts';
+export { isLocalhostUrl, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl } from './config-values.ts';
+export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
 export { createDatabase } from './database.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
+import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
 export interface AuthServerConfig {
@@ -35,6 +35,11 @@ export interface AuthServerConfig {
   trustProxyHops: number;
   /** Access token lifetime, seconds (RFC 9068 tokens; 300 s, docs/authorization-server.md, "Access tokens"). */
   accessTokenTtlSeconds: number;
+  /**
+   * `SECURITY_PROFILE` (`readSecurityProfile`: `default` or `fapi2`): `fapi2` applies the FAPI 2.0
+   * Security Profile on top of the provider's settings (see security-profile.ts, docs/security.md).
+   */
+  securityProfile: SecurityProfile;
   /** Warnings about demo defaults in use, to print at start. */
   warnings: string[];
 }
@@ -47,7 +52,8 @@ const SECRET_LENGTH_MIN = 32;
  * Reads the environment into an {@link AuthServerConfig}.
  *
  * @throws {ConfigError} naming the variable: malformed URLs, an unknown `LOG_LEVEL`, a
- *   `PAYAPI_ENVIRONMENT` other than sandbox or live (only live in production); with `NODE_ENV=production`, a missing
+ *   `PAYAPI_ENVIRONMENT` other than sandbox or live (only live in production), a
+ *   `SECURITY_PROFILE` other than default or fapi2; with `NODE_ENV=production`, a missing
  *   `DATABASE_URL`, `AUTH_COOKIE_KEYS` or `AUTH_KEY_ENCRYPTION_SECRET`, secrets shorter than 32
  *   characters, or an `http:` issuer other than localhost
  */
@@ -93,6 +99,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
     database: resolveDatabaseUrl(env),
     trustProxyHops,
     accessTokenTtlSeconds: 300,
+    securityProfile: readSecurityProfile(env),
     warnings,
   };
 }

@@ -9,6 +9,8 @@ import * as clientNotifications from '../migrations/20261130_05_client_change_no
 import * as accountReaders from '../migrations/20261206_06_account_readers.ts';
 import * as grantChecksInPlpgsql from '../migrations/20261206_07_grant_checks_in_plpgsql.ts';
 import * as clientSecretsAndPartnerApps from '../migrations/20261207_08_client_secrets_and_partner_apps.ts';
+import * as paymentConsentGrants from '../migrations/20261208_09_payment_consent_grants.ts';
+import * as accessTokenRevocationNotices from '../migrations/20261208_10_access_token_revocation_notices.ts';
 
 /** The authorization server's schema and migrations, in order. Append new ones; never edit a shipped one. */
 const AUTH_SCHEMA: SchemaMigrations = {
@@ -22,6 +24,8 @@ const AUTH_SCHEMA: SchemaMigrations = {
     { name: '20261206_06_account_readers', migration: accountReaders },
     { name: '20261206_07_grant_checks_in_plpgsql', migration: grantChecksInPlpgsql },
     { name: '20261207_08_client_secrets_and_partner_apps', migration: clientSecretsAndPartnerApps },
+    { name: '20261208_09_payment_consent_grants', migration: paymentConsentGrants },
+    { name: '20261208_10_access_token_revocation_notices', migration: accessTokenRevocationNotices },
   ],
   lockKey: 0x61757468, // "auth" in ASCII
 };

@@ -16,6 +16,9 @@ import { generateClientSecret } from './clients/client-secret-format.ts';
 import { useHashedClientSecrets } from './clients/compare-client-secret.ts';
 import { PENDING_REVIEW_MESSAGE, isPendingReview } from './clients/review-status.ts';
 import { renderErrorPage } from './views/render.ts';
+import { applySecurityProfile } from './security-profile.ts';
+import { PAYMENT_DETAIL_TYPES } from './payments/authorization-details.ts';
+import { paymentRichAuthorizationRequests } from './payments/rich-authorization-requests.ts';
 
 /** Lifetimes, seconds. Access tokens 300 s (docs/authorization-server.md); consent (the grant) 90 days, as PSD2 reconfirmation. */
 export const TTL_SECONDS = {
@@ -115,6 +118,8 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       registration: { enabled: true, initialAccessToken: true },
+      // RFC 9126 (oidc-provider's default, stated): the way to send authorization_details unseen by the browser.
+      pushedAuthorizationRequests: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => resource,
@@ -155,6 +160,9 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
   const configuration: Configuration = {
     ...base,
     adapter: createKnexAdapter(db, { clientCache }),
+    // Every client may name the payment types (RFC 9396 §10); whether it may ask for payments at
+    // all is its scope payments:write (payments/rich-authorization-requests.ts).
+    clientDefaults: { ...base.clientDefaults, authorization_details_types: [...PAYMENT_DETAIL_TYPES] },
     findAccount: async (_ctx, sub) => {
       const user = await getUserBySub(db, sub);
       if (!user) return undefined;
@@ -170,6 +178,8 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
         // The same secret format as every other client's; the adapter stores only its hash.
         secretFactory: () => generateClientSecret(config.environment),
       },
+      // RFC 9396 payment consents (payments/rich-authorization-requests.ts).
+      richAuthorizationRequests: paymentRichAuthorizationRequests(db),
     },
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'AccessToken' && token.kind !== 'ClientCredentials') return undefined;
@@ -197,7 +207,8 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       });
     },
   };
-  const provider = new Provider(config.issuer, configuration);
+  // SECURITY_PROFILE=fapi2 tightens the settings above (security-profile.ts); `default` keeps them.
+  const provider = new Provider(config.issuer, applySecurityProfile(configuration, config.securityProfile));
   useHashedClientSecrets(provider, db, clientCache);
   return provider;
 }

@@ -6,15 +6,20 @@
  * Routes, each a short pipeline: `loadSession` → handler.
  *   GET  /            home (Connect your bank), or the dashboard when connected
  *   GET  /connect     starts the authorization code flow (PKCE S256, state, nonce, prompt=consent)
- *   GET  /callback    the redirect URI: exchanges the code, keeps the tokens in the session
- *   GET  /dashboard   accounts, balances, latest transactions, the transfer form
+ *   GET  /callback    the redirect URI: exchanges the code, keeps the tokens in the session; for a
+ *                     payment, executes it (POST /v1/payments) and goes back to the dashboard
+ *   GET  /dashboard   accounts, balances, latest transactions, the transfer and Pay forms
  *   POST /transfer    POST /v1/transfers, then back to the dashboard with the outcome
+ *   POST /pay         asks the bank for a payment consent (RFC 9396 `payment_initiation`, pushed
+ *                     with PAR, scope payments:write): the browser goes to the bank to authorise it
  *   POST /disconnect  revokes the grant (RFC 7009) and forgets the tokens
  *   POST /webhooks    the bank's webhook deliveries (Standard Webhooks, see webhook-inbox.ts): 204 at
  *                     once; 400 for a bad signature, 503 until registration got the secret
  *
  * With `config.webhooks`, the endpoint is registered with the bank in the background at start
- * (webhook-registration.ts), and the dashboard lists the user's latest notifications.
+ * (webhook-registration.ts), and the dashboard lists the user's latest notifications. Under the
+ * bank's FAPI 2.0 profile (`config.securityProfile` fapi2) oauth.ts pushes every authorization
+ * request, authenticates with `private_key_jwt` and binds every token to a DPoP key.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -29,9 +34,9 @@ import type { BankApi } from './bank-api.ts';
 import type { PartnerDemoConfig } from './config.ts';
 import { createLogger, requestLogger } from './logger.ts';
 import { createOAuthClient } from './oauth.ts';
-import type { OAuthClient } from './oauth.ts';
+import type { BankCredential, OAuthClient, PendingAuthorization } from './oauth.ts';
 import { SessionStore, readCookie, signSessionId, verifySessionCookie } from './sessions.ts';
-import type { Session, SessionTokens } from './sessions.ts';
+import type { PaymentFlash, Session, SessionTokens } from './sessions.ts';
 import { WebhookInbox } from './webhook-inbox.ts';
 import type { Receipt } from './webhook-inbox.ts';
 import { startWebhookRegistration } from './webhook-registration.ts';
@@ -44,6 +49,10 @@ const COOKIE_NAME = 'partner_demo_session';
 const RENDERED_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Largest webhook delivery read (the bank's events are a few hundred bytes). */
 const WEBHOOK_BODY_LIMIT = '64kb';
+/** What the Pay form accepts before asking the bank (which checks the amount against the currency's rules itself). */
+const PAY_AMOUNT = /^[0-9]{1,15}(\.[0-9]{1,4})?$/;
+const PAY_CURRENCY = /^[A-Z]{3}$/;
+const PAY_ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The answer to each kind of delivery: 2xx only for one verified (the bank retries anything else). */
 const RECEIPT_STATUS: Readonly<Record<Receipt, number>> = { accepted: 204, duplicate: 204, not_ready: 503, invalid: 400 };
 
@@ -66,7 +75,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
   const sessions = options.sessions ?? new SessionStore();
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const oauth = createOAuthClient(config);
-  const bank = createBankApi(config.resourceApiUrl);
+  const bank = createBankApi(config.resourceApiUrl, oauth.fetchResource);
   const inbox = options.inbox ?? new WebhookInbox();
   if (config.webhooks) startWebhookRegistration({ publicUrl: config.publicUrl, oauth, bank, inbox, logger });
   const eta = new Eta({ views: join(import.meta.dirname, 'views'), autoEscape: true, cache: true });
@@ -97,7 +106,9 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'"],
-        formAction: ["'self'"],
+        // The bank too: POST /pay answers with a redirect to the bank's authorization endpoint, and
+        // browsers apply form-action to every redirect of a form's navigation.
+        formAction: ["'self'", new URL(config.issuer).origin],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },
@@ -141,6 +152,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
       return render(res, 'message', { title: 'Connection expired', message: 'This sign-in is not (or no longer) in progress. Start again from the home page.' }, 400);
     }
     session.pending = undefined;
+    if (pending.purpose === 'pay') return finishPayment(req, res, session, pending);
     try {
       session.tokens = await oauth.finishAuthorization(new URL(req.originalUrl, config.publicUrl), pending);
     } catch (error) {
@@ -161,12 +173,13 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     const flash = session.flash;
     session.flash = undefined;
     try {
-      const accounts = await withAccessToken(session, (token) => bank.loadAccounts(token));
+      const accounts = await withAccessToken(session, (credential) => bank.loadAccounts(credential));
       const notifications = config.webhooks
         ? inbox.latestFor({ sub: session.tokens?.sub, accountIds: new Set(accounts.map((account) => account.id)) })
         : null;
       render(res, 'dashboard', {
         title: 'Your accounts', accounts, flash: flash ?? null, csrfToken: session.csrfToken, idempotencyKey: randomUUID(), notifications,
+        payeeAccountId: config.payeeAccountId,
       });
     } catch (error) {
       if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
@@ -181,7 +194,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     const key = field('idempotency_key');
     const description = field('description');
     try {
-      const transfer = await withAccessToken(session, (token) => bank.createTransfer(token, {
+      const transfer = await withAccessToken(session, (credential) => bank.createTransfer(credential, {
         source_account_id: field('source_account_id'),
         destination_account_id: field('destination_account_id'),
         amount: field('amount'),
@@ -195,6 +208,31 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
       session.flash = { kind: 'problem', problem: { status: error.status, ...error.problem } };
     }
     res.redirect(303, '/dashboard');
+  });
+
+  app.post('/pay', requireCsrf, async (req, res) => {
+    const session = sessionOf(req, res, false) as Session;
+    if (!session.tokens) return res.redirect(303, '/');
+    const field = (name: string): string => (typeof req.body?.[name] === 'string' ? (req.body[name] as string).trim() : '');
+    const payment = { amount: field('amount'), currency: field('currency').toUpperCase(), creditorAccountId: field('creditor_account_id') };
+    const refuse = (detail: string): void => {
+      session.flash = { kind: 'payment_problem', problem: { status: 400, title: 'Payment not started', detail, code: 'invalid_request' } };
+      res.redirect(303, '/dashboard');
+    };
+    if (!PAY_AMOUNT.test(payment.amount)) return refuse('The amount must be a decimal number such as 12.34.');
+    if (!PAY_CURRENCY.test(payment.currency)) return refuse('The currency must be a three-letter ISO 4217 code such as CNY.');
+    if (!PAY_ACCOUNT_ID.test(payment.creditorAccountId)) return refuse('The creditor account id must be an account id such as acc_…');
+    try {
+      const { url, pending } = await oauth.startPaymentAuthorization(payment);
+      session.pending = pending;
+      session.pendingPayment = { idempotencyKey: randomUUID() };
+      res.redirect(303, url.href);
+    } catch (error) {
+      // The bank refused the pushed request: an amount against its currency's rules, an unknown payee…
+      if (!(error instanceof client.ResponseBodyError)) throw error;
+      session.flash = { kind: 'payment_problem', problem: { status: error.status, title: 'Payment not started', detail: error.error_description ?? 'The bank refused this payment.', code: error.error } };
+      res.redirect(303, '/dashboard');
+    }
   });
 
   app.post('/disconnect', requireCsrf, async (req, res) => {
@@ -234,6 +272,42 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     next();
   }
 
+  /**
+   * The callback of a payment authorization: the code becomes a token for the payment consent
+   * (its `authorization_details` carry the `consent_id`), which executes the payment at once with
+   * the idempotency key chosen when it started; the dashboard shows the `Payment` or the problem.
+   */
+  async function finishPayment(req: Request, res: Response, session: Session, pending: PendingAuthorization): Promise<void> {
+    const idempotencyKey = session.pendingPayment?.idempotencyKey ?? randomUUID();
+    session.pendingPayment = undefined;
+    const done = (flash: PaymentFlash): void => {
+      session.flash = flash;
+      res.redirect(303, '/dashboard');
+    };
+    const problem = (status: number, detail: string, code: string): PaymentFlash => ({ kind: 'payment_problem', problem: { status, title: 'Payment not authorised', detail, code } });
+    let tokens: SessionTokens;
+    try {
+      tokens = await oauth.finishAuthorization(new URL(req.originalUrl, config.publicUrl), pending);
+    } catch (error) {
+      if (error instanceof client.AuthorizationResponseError && error.error === 'access_denied') {
+        return done(problem(403, 'You declined the payment at your bank: nothing was paid.', 'access_denied'));
+      }
+      if (error instanceof client.AuthorizationResponseError || error instanceof client.ResponseBodyError) {
+        return done(problem(400, error.error_description ?? 'The bank refused the payment authorisation.', error.error));
+      }
+      throw error;
+    }
+    const consentId = tokens.authorizationDetails?.find((detail) => detail.type === 'payment_initiation')?.consent_id;
+    if (typeof consentId !== 'string') return done(problem(502, 'The bank answered without a payment consent.', 'consent_missing'));
+    try {
+      const payment = await bank.createPayment(credentialOf(tokens), { consent_id: consentId }, idempotencyKey);
+      done({ kind: 'paid', payment });
+    } catch (error) {
+      if (!(error instanceof BankApiError)) throw error;
+      done({ kind: 'payment_problem', problem: { status: error.status, ...error.problem } });
+    }
+  }
+
   function connectionEnded(res: Response, session: Session): void {
     session.tokens = undefined;
     render(res, 'message', { title: 'Connection ended', message: 'Your bank ended this connection. Connect again to continue.' }, 401);
@@ -244,16 +318,16 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
    * when the API answers 401. A failed refresh ends the connection.
    * @throws {ConnectionEndedError} when the bank no longer accepts the tokens
    */
-  async function withAccessToken<T>(session: Session, work: (accessToken: string) => Promise<T>): Promise<T> {
+  async function withAccessToken<T>(session: Session, work: (credential: BankCredential) => Promise<T>): Promise<T> {
     let tokens = session.tokens;
     if (!tokens) throw new ConnectionEndedError();
     if (oauth.isExpiring(tokens)) tokens = await refreshOnce(session, tokens);
     try {
-      return await work(tokens.accessToken);
+      return await work(credentialOf(tokens));
     } catch (error) {
       if (!(error instanceof BankApiError) || error.status !== 401) throw error;
       if (!tokens.refreshToken) throw new ConnectionEndedError();
-      return work((await refreshOnce(session, tokens)).accessToken);
+      return work(credentialOf(await refreshOnce(session, tokens)));
     }
   }
 
@@ -269,6 +343,11 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
   }
 
   return app;
+}
+
+/** How to present `tokens` to the bank's API: the access token, with its DPoP key pair when bound. */
+function credentialOf(tokens: SessionTokens): BankCredential {
+  return { accessToken: tokens.accessToken, dpopKeyPair: tokens.dpopKeyPair };
 }
 
 export type { BankApi, OAuthClient };

@@ -1,8 +1,11 @@
 /**
- * The bank's resource API over plain HTTP, as any partner would call it: Bearer token, JSON,
- * decimal-string amounts, RFC 9457 problem details on errors, an Idempotency-Key on every transfer;
- * and the app's own webhook endpoints, with its client-credentials token.
+ * The bank's resource API over HTTP, as any partner would call it: JSON, decimal-string amounts,
+ * RFC 9457 problem details on errors, an Idempotency-Key on every transfer and payment; and the
+ * app's own webhook endpoints, with its client-credentials token. Each call goes through
+ * openid-client (`ResourceFetch` of oauth.ts): a Bearer token, or under the bank's FAPI 2.0 profile
+ * a DPoP-bound token with a fresh proof per call.
  */
+import type { BankCredential, ResourceFetch } from './oauth.ts';
 
 /** An account as the API lists it, with its balance and latest transactions. */
 export interface AccountView {
@@ -28,8 +31,6 @@ export class BankApiError extends Error {
 
 /** Latest transactions shown per account. */
 const TRANSACTIONS_SHOWN = 5;
-/** Abort a call to the bank after this long. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface TransferInput {
   source_account_id: string;
@@ -49,33 +50,36 @@ export interface WebhookEndpointView {
 
 export interface BankApi {
   /** Every consented account with its balance and latest transactions. @throws {BankApiError} */
-  loadAccounts(accessToken: string): Promise<AccountView[]>;
+  loadAccounts(credential: BankCredential): Promise<AccountView[]>;
   /** `POST /v1/transfers`: the created transfer. @throws {BankApiError} with the problem details */
-  createTransfer(accessToken: string, input: TransferInput, idempotencyKey: string): Promise<Record<string, unknown>>;
+  createTransfer(credential: BankCredential, input: TransferInput, idempotencyKey: string): Promise<Record<string, unknown>>;
+  /**
+   * `POST /v1/payments` with the token of a payment consent: the `Payment` (`id`, `status`, `amount`…).
+   * @throws {BankApiError} with the problem details (`consent_consumed`, `insufficient_funds`…)
+   */
+  createPayment(credential: BankCredential, input: { consent_id: string }, idempotencyKey: string): Promise<Record<string, unknown>>;
   /** `GET /v1/webhook-endpoints` (client-credentials token with webhooks:manage). @throws {BankApiError} */
-  listWebhookEndpoints(clientToken: string): Promise<WebhookEndpointView[]>;
+  listWebhookEndpoints(credential: BankCredential): Promise<WebhookEndpointView[]>;
   /** `POST /v1/webhook-endpoints`: the endpoint and its secret, shown this once. @throws {BankApiError} */
-  createWebhookEndpoint(clientToken: string, input: { url: string; event_types: string[]; description: string }): Promise<{ id: string; secret: string }>;
+  createWebhookEndpoint(credential: BankCredential, input: { url: string; event_types: string[]; description: string }): Promise<{ id: string; secret: string }>;
   /** `PATCH /v1/webhook-endpoints/{id}`. @throws {BankApiError} */
-  updateWebhookEndpoint(clientToken: string, id: string, changes: { event_types?: string[]; status?: 'enabled' }): Promise<void>;
+  updateWebhookEndpoint(credential: BankCredential, id: string, changes: { event_types?: string[]; status?: 'enabled' }): Promise<void>;
   /** `POST /v1/webhook-endpoints/{id}/secret/rotate`: the new secret (the old one keeps signing for 24 h). @throws {BankApiError} */
-  rotateWebhookSecret(clientToken: string, id: string): Promise<string>;
+  rotateWebhookSecret(credential: BankCredential, id: string): Promise<string>;
   /** `DELETE /v1/webhook-endpoints/{id}`. @throws {BankApiError} */
-  deleteWebhookEndpoint(clientToken: string, id: string): Promise<void>;
+  deleteWebhookEndpoint(credential: BankCredential, id: string): Promise<void>;
 }
 
-export function createBankApi(baseUrl: string): BankApi {
-  async function call(accessToken: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${accessToken}`,
-        accept: 'application/json, application/problem+json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+/**
+ * The bank's API at `baseUrl`, each call made by `fetchResource` (oauth.ts: openid-client with the
+ * credential's scheme, aborted after 10 s).
+ */
+export function createBankApi(baseUrl: string, fetchResource: ResourceFetch): BankApi {
+  async function call(credential: BankCredential, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+    const response = await fetchResource(credential, new URL(`${baseUrl}${path}`), method, body === undefined ? undefined : JSON.stringify(body), {
+      accept: 'application/json, application/problem+json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
     });
     const text = await response.text();
     let json: unknown;
@@ -92,14 +96,14 @@ export function createBankApi(baseUrl: string): BankApi {
   }
 
   return {
-    async loadAccounts(accessToken) {
-      const list = await call(accessToken, 'GET', '/v1/accounts');
+    async loadAccounts(credential) {
+      const list = await call(credential, 'GET', '/v1/accounts');
       const accounts = Array.isArray(list.data) ? list.data as Array<Record<string, unknown>> : [];
       return Promise.all(accounts.map(async (account): Promise<AccountView> => {
         const id = encodeURIComponent(String(account.id));
         const [balance, history] = await Promise.all([
-          call(accessToken, 'GET', `/v1/accounts/${id}/balance`),
-          call(accessToken, 'GET', `/v1/accounts/${id}/transactions?limit=${TRANSACTIONS_SHOWN}`).catch((error: unknown) => {
+          call(credential, 'GET', `/v1/accounts/${id}/balance`),
+          call(credential, 'GET', `/v1/accounts/${id}/transactions?limit=${TRANSACTIONS_SHOWN}`).catch((error: unknown) => {
             // Without transactions:read the history is simply not shown.
             if (error instanceof BankApiError && error.status === 403) return { data: [] };
             throw error;
@@ -115,25 +119,28 @@ export function createBankApi(baseUrl: string): BankApi {
         };
       }));
     },
-    async createTransfer(accessToken, input, idempotencyKey) {
-      return call(accessToken, 'POST', '/v1/transfers', input, { 'idempotency-key': idempotencyKey });
+    async createTransfer(credential, input, idempotencyKey) {
+      return call(credential, 'POST', '/v1/transfers', input, { 'idempotency-key': idempotencyKey });
     },
-    async listWebhookEndpoints(clientToken) {
-      const list = await call(clientToken, 'GET', '/v1/webhook-endpoints');
+    async createPayment(credential, input, idempotencyKey) {
+      return call(credential, 'POST', '/v1/payments', input, { 'idempotency-key': idempotencyKey });
+    },
+    async listWebhookEndpoints(credential) {
+      const list = await call(credential, 'GET', '/v1/webhook-endpoints');
       return Array.isArray(list.data) ? list.data as WebhookEndpointView[] : [];
     },
-    async createWebhookEndpoint(clientToken, input) {
-      const created = await call(clientToken, 'POST', '/v1/webhook-endpoints', input);
+    async createWebhookEndpoint(credential, input) {
+      const created = await call(credential, 'POST', '/v1/webhook-endpoints', input);
       return { id: String(created.id), secret: String(created.secret) };
     },
-    async updateWebhookEndpoint(clientToken, id, changes) {
-      await call(clientToken, 'PATCH', `/v1/webhook-endpoints/${encodeURIComponent(id)}`, changes);
+    async updateWebhookEndpoint(credential, id, changes) {
+      await call(credential, 'PATCH', `/v1/webhook-endpoints/${encodeURIComponent(id)}`, changes);
     },
-    async rotateWebhookSecret(clientToken, id) {
-      return String((await call(clientToken, 'POST', `/v1/webhook-endpoints/${encodeURIComponent(id)}/secret/rotate`)).secret);
+    async rotateWebhookSecret(credential, id) {
+      return String((await call(credential, 'POST', `/v1/webhook-endpoints/${encodeURIComponent(id)}/secret/rotate`)).secret);
     },
-    async deleteWebhookEndpoint(clientToken, id) {
-      await call(clientToken, 'DELETE', `/v1/webhook-endpoints/${encodeURIComponent(id)}`);
+    async deleteWebhookEndpoint(credential, id) {
+      await call(credential, 'DELETE', `/v1/webhook-endpoints/${encodeURIComponent(id)}`);
     },
   };
 }

@@ -13,6 +13,8 @@ try {
   const config = loadPartnerDemoConfig(process.env);
   const logger = createLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
+  // A public key (nothing secret): what the bank must hold for private_key_jwt under SECURITY_PROFILE=fapi2.
+  if (config.clientKey) logger.info({ jwks: { keys: [config.clientKey.publicJwk] } }, 'client key: register this public JWKS with the bank (pnpm cli clients:create --jwks-file)');
   const http = createServer(createPartnerDemo(config, { logger }));
   http.once('error', (error: NodeJS.ErrnoException) => {
     console.error(error.code === 'EADDRINUSE' ? `port ${config.port} (partner demo) is already in use` : error.message);

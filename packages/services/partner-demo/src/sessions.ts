@@ -4,6 +4,8 @@
  * would put this in Redis or its database.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type * as client from 'openid-client';
+import type { PendingAuthorization } from './oauth.ts';
 
 /** The tokens of a connection, as the token endpoint returned them. */
 export interface SessionTokens {
@@ -14,6 +16,10 @@ export interface SessionTokens {
   scope: string | undefined;
   /** The bank user (`sub` of the ID token). */
   sub: string | undefined;
+  /** The key pair the tokens are bound to (DPoP, RFC 9449; under the bank's fapi2 profile), never leaving this process. */
+  dpopKeyPair?: client.CryptoKeyPair | undefined;
+  /** The token response's `authorization_details` (RFC 9396 §7): a payment consent's element with its `consent_id`. */
+  authorizationDetails?: Array<Record<string, unknown>> | undefined;
 }
 
 /** A transfer outcome to show once on the next dashboard. */
@@ -21,17 +27,24 @@ export type TransferFlash =
   | { kind: 'created'; transfer: Record<string, unknown> }
   | { kind: 'problem'; problem: Record<string, unknown> };
 
+/** A payment outcome (the Pay form) to show once on the next dashboard: the `Payment`, or why there is none. */
+export type PaymentFlash =
+  | { kind: 'paid'; payment: Record<string, unknown> }
+  | { kind: 'payment_problem'; problem: Record<string, unknown> };
+
 export interface Session {
   id: string;
   /** Sent in every form and compared on POST (with SameSite=Lax cookies as a second line). */
   csrfToken: string;
   lastSeenMs: number;
-  /** The authorization request in progress: PKCE verifier, state and nonce. */
-  pending?: { codeVerifier: string; state: string; nonce: string } | undefined;
+  /** The authorization request in progress: PKCE verifier, state, nonce, DPoP key pair. */
+  pending?: PendingAuthorization | undefined;
+  /** The payment being authorised at the bank (the Pay form), with the idempotency key its execution will use. */
+  pendingPayment?: { idempotencyKey: string } | undefined;
   tokens?: SessionTokens | undefined;
   /** A refresh in flight, shared by concurrent requests: two refreshes with one rotating token would look like reuse and revoke the grant. */
   refreshing?: Promise<SessionTokens | undefined> | undefined;
-  flash?: TransferFlash | { kind: 'notice'; message: string } | undefined;
+  flash?: TransferFlash | PaymentFlash | { kind: 'notice'; message: string } | undefined;
 }
 
 export interface SessionStoreOptions {

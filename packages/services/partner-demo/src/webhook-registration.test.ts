@@ -17,16 +17,16 @@ function fakeBank(endpoints: WebhookEndpointView[], fail: Array<Error | undefine
     if (error) throw error;
   };
   const parts = {
-    oauth: { clientCredentialsToken: async (scope: string) => { calls.push(`token ${scope}`); next(); return 'cc-token'; } },
+    oauth: { clientCredentialsToken: async (scope: string) => { calls.push(`token ${scope}`); next(); return { accessToken: 'cc-token' }; } },
     bank: {
       listWebhookEndpoints: async () => { calls.push('list'); return endpoints; },
-      createWebhookEndpoint: async (_token: string, input: { url: string; event_types: string[] }) => {
+      createWebhookEndpoint: async (_credential: unknown, input: { url: string; event_types: string[] }) => {
         calls.push(`create ${input.url} ${input.event_types.join(',')}`);
         return { id: 'we_new', secret: 'whsec_created' };
       },
-      updateWebhookEndpoint: async (_token: string, id: string, changes: { status?: string }) => { calls.push(`update ${id} ${changes.status ?? ''}`); },
-      rotateWebhookSecret: async (_token: string, id: string) => { calls.push(`rotate ${id}`); return 'whsec_rotated'; },
-      deleteWebhookEndpoint: async (_token: string, id: string) => { calls.push(`delete ${id}`); },
+      updateWebhookEndpoint: async (_credential: unknown, id: string, changes: { status?: string }) => { calls.push(`update ${id} ${changes.status ?? ''}`); },
+      rotateWebhookSecret: async (_credential: unknown, id: string) => { calls.push(`rotate ${id}`); return 'whsec_rotated'; },
+      deleteWebhookEndpoint: async (_credential: unknown, id: string) => { calls.push(`delete ${id}`); },
     },
     inbox: { setSecret: (secret: string) => { secrets.push(secret); } },
   };

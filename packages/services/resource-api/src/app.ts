@@ -1,5 +1,5 @@
 import express from 'express';
-import type { Express, Request } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
@@ -9,9 +9,12 @@ import { createLogger, interactionId, requestLogger } from '@payapi/platform';
 import type { DestinationStream, Logger } from 'pino';
 import { createAccessTokenVerifier } from './auth/access-token.ts';
 import { createAuthentication } from './auth/authenticate.ts';
+import { dpopOnlyChallenge } from './auth/challenge.ts';
 import { createDpopProofVerifier } from './auth/dpop-proof.ts';
 import { createMemoryDpopReplayStore } from './auth/dpop-replay-store.ts';
 import type { DpopReplayStore } from './auth/dpop-replay-store.ts';
+import { NO_REVOCATION_CHECK, createDatabaseRevocationCheck } from './auth/revocations.ts';
+import type { RevocationCheck } from './auth/revocations.ts';
 import { authenticatedClientIdOf } from './auth/request-token.ts';
 import type { ResourceApiConfig } from './config.ts';
 import { docsRoutes } from './docs/docs-routes.ts';
@@ -25,6 +28,7 @@ import { healthRoutes } from './observability/health-routes.ts';
 import { createMetrics, recordMetrics } from './observability/metrics.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { transferRoutes } from './routes/transfers.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
@@ -58,6 +62,13 @@ export interface ResourceApiOptions {
    * to keep the last half second, as main.ts does); else none.
    */
   requestLog?: RequestLog | null;
+  /**
+   * How revoked grants and payment consents are noticed (docs/resource-api.md, "Revocation at once").
+   * Default: a database question on every `/v1` call (none with `REVOCATION_CHECK=none`). Deployments
+   * give a `createRevocationWatch` (notifications, memory lookups; main.ts and `pnpm start` do with
+   * `REVOCATION_CHECK=notices`, the default) and close it at shutdown.
+   */
+  revocations?: RevocationCheck;
 }
 
 /**
@@ -90,6 +101,8 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   });
   const { checkCredentials, authenticate } = createAuthentication({
     verifyToken, verifyProof, replayStore: options.dpopReplayStore ?? createMemoryDpopReplayStore(),
+    revocations: options.revocations ?? (config.revocationCheck === 'none' ? NO_REVOCATION_CHECK : createDatabaseRevocationCheck(db)),
+    requireDpop: config.securityProfile === 'fapi2',
   });
   const webhooks = {
     secrets: createSecretBox(config.webhooks.secretsKey),
@@ -148,11 +161,16 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   });
   app.use(accountRoutes(db, authenticate));
   app.use(transferRoutes(db, authenticate));
+  app.use(paymentRoutes(db, authenticate));
   app.use(webhookEndpointRoutes(db, authenticate, webhooks));
   app.use(eventRoutes(db, authenticate, config.environment));
   app.use(() => {
     throw new ApiProblem(404, 'not_found', 'no such resource');
   });
+  // FAPI 2.0 (SECURITY_PROFILE=fapi2): every challenge names DPoP only, never Bearer.
+  if (config.securityProfile === 'fapi2') {
+    app.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => next(error instanceof ApiProblem ? dpopOnlyChallenge(error) : error));
+  }
   app.use(handleErrors);
   return app;
 }

@@ -46,12 +46,29 @@ describe('loadResourceApiConfig', () => {
     expect(loadResourceApiConfig({ REQUEST_LOG: 'off' }).requestLog.enabled).toBe(false);
   });
 
+  test('SECURITY_PROFILE: default unless fapi2 is asked for', () => {
+    expect(loadResourceApiConfig({}).securityProfile).toBe('default');
+    expect(loadResourceApiConfig({ SECURITY_PROFILE: 'fapi2' }).securityProfile).toBe('fapi2');
+  });
+
+  test('REVOCATION_CHECK: notices by default; database; none with a warning, in production too', () => {
+    expect(loadResourceApiConfig({}).revocationCheck).toBe('notices');
+    expect(loadResourceApiConfig({ REVOCATION_CHECK: 'database' }).revocationCheck).toBe('database');
+    const none = loadResourceApiConfig({ REVOCATION_CHECK: 'none', WEBHOOK_SECRETS_KEY: 'k'.repeat(32) });
+    expect([none.revocationCheck, none.warnings]).toEqual(['none', [expect.stringMatching(/^REVOCATION_CHECK=none: /)]]);
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db:5432/x', RESOURCE_API_URL: 'https://api.example',
+      AUTH_ISSUER: 'https://auth.example', WEBHOOK_SECRETS_KEY: 'p'.repeat(40) };
+    expect(loadResourceApiConfig({ ...production, REVOCATION_CHECK: 'none' }).warnings).toEqual([expect.stringMatching(/^REVOCATION_CHECK=none in production: /)]);
+  });
+
   test.each([
+    [{ REVOCATION_CHECK: 'off' }, /^REVOCATION_CHECK: must be notices, database or none/],
     [{ REQUEST_LOG: 'false' }, /^REQUEST_LOG: must be on or off/],
     [{ REQUEST_LOG: 'OFF' }, /^REQUEST_LOG: must be on or off/],
     [{ WEBHOOK_SECRETS_KEY: 'short' }, /^WEBHOOK_SECRETS_KEY: must be at least 32 characters/],
     [{ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'yes' }, /^WEBHOOKS_ALLOW_PRIVATE_NETWORKS: must be true or false/],
     [{ PAYAPI_ENVIRONMENT: 'staging' }, /^PAYAPI_ENVIRONMENT: /],
+    [{ SECURITY_PROFILE: 'fapi1' }, /^SECURITY_PROFILE: must be default or fapi2/],
     [{ RESOURCE_API_URL: 'not a url' }, /^RESOURCE_API_URL: /],
     [{ AUTH_ISSUER: 'http://auth.example?x=1' }, /^AUTH_ISSUER: /],
     [{ PORT: '70000' }, /^PORT: /],

@@ -1,8 +1,11 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
-import { readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
+import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
 import { readRequestLogSettings } from './request-log/settings.ts';
 import type { RequestLogSettings } from './request-log/settings.ts';
+
+/** How revocations are noticed on each call: see {@link ResourceApiConfig.revocationCheck}. */
+export type RevocationCheckMode = 'notices' | 'database' | 'none';
 
 /** The resource API's configuration, read and checked once at start, so nothing deeper reads the environment. */
 export interface ResourceApiConfig {
@@ -47,6 +50,19 @@ export interface ResourceApiConfig {
   };
   /** `REQUEST_LOG` and the request log's limits (docs/resource-api.md, "Request log"). */
   requestLog: RequestLogSettings;
+  /**
+   * `SECURITY_PROFILE` (`readSecurityProfile`: `default` or `fapi2`): with `fapi2`, only DPoP-bound
+   * access tokens are accepted, sent with the DPoP scheme (FAPI 2.0; docs/security.md).
+   */
+  securityProfile: SecurityProfile;
+  /**
+   * `REVOCATION_CHECK` (docs/resource-api.md, "Revocation at once"): `notices` (default: revoked
+   * grants and consents kept in memory from LISTEN/NOTIFY, the database while not listening),
+   * `database` (a database question on every call), or `none` (only payments and transfers check;
+   * reads of a revoked grant work until the token expires: the behaviour before, for measurement
+   * only; a warning at start).
+   */
+  revocationCheck: RevocationCheckMode;
   /** Demo defaults and risky settings in use, one line each, to print at start. */
   warnings: string[];
 }
@@ -56,10 +72,11 @@ export interface ResourceApiConfig {
  *
  * @param env usually `process.env`; reads `RESOURCE_API_URL`, `AUTH_ISSUER`, `PORT`, `LOG_LEVEL`,
  *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`, `PAYAPI_ENVIRONMENT`, `WEBHOOK_SECRETS_KEY`,
- *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`
+ *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`, `SECURITY_PROFILE`, `REVOCATION_CHECK`
  * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level or
  *   environment, a short `WEBHOOK_SECRETS_KEY`, a `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` other than
- *   true or false, a `REQUEST_LOG` other than on or off; with `NODE_ENV=production`, a missing
+ *   true or false, a `REQUEST_LOG` other than on or off, a `SECURITY_PROFILE` other than default
+ *   or fapi2, a `REVOCATION_CHECK` other than notices, database or none; with `NODE_ENV=production`, a missing
  *   `DATABASE_URL` or `WEBHOOK_SECRETS_KEY`, the demo key, `PAYAPI_ENVIRONMENT=sandbox`, or a
  *   plain-http URL other than localhost
  */
@@ -90,6 +107,20 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
       allowPrivateNetworks: readWebhooksAllowPrivateNetworks(env, warnings),
     },
     requestLog: readRequestLogSettings(env),
+    securityProfile: readSecurityProfile(env),
+    revocationCheck: readRevocationCheck(env.REVOCATION_CHECK, production, warnings),
     warnings,
   };
+}
+
+/** `REVOCATION_CHECK`; `none` is allowed with a warning (the benchmark measures production processes with it). */
+function readRevocationCheck(value: string | undefined, production: boolean, warnings: string[]): RevocationCheckMode {
+  const mode = value ?? 'notices';
+  if (mode !== 'notices' && mode !== 'database' && mode !== 'none') {
+    throw new ConfigError('REVOCATION_CHECK', 'must be notices, database or none');
+  }
+  if (mode === 'none') {
+    warnings.push(`REVOCATION_CHECK=none${production ? ' in production' : ''}: reads of a revoked grant keep working until the token expires (for measurement only)`);
+  }
+  return mode;
 }

@@ -4,6 +4,8 @@
  */
 export { createResourceApi } from './app.ts';
 export type { ResourceApiOptions } from './app.ts';
+export { createRevocationWatch } from './auth/revocations.ts';
+export type { RevocationCheck, RevocationWatch, RevocationWatchOptions } from './auth/revocations.ts';
 export { loadResourceApiConfig } from './config.ts';
 export type { ResourceApiConfig } from './config.ts';
 export { migrateResourceApi, rollbackResourceApi } from './migrations.ts';

@@ -8,12 +8,17 @@
  * at 10 s, so its batches and purges never take a connection a request is waiting for, and a slow
  * write ends in a counted drop rather than a long wait. On SIGTERM/SIGINT: stop listening, flush
  * the request log once (at most 5 s), close the pools.
+ *
+ * Revoked grants and payment consents are noticed on a connection of their own (LISTEN; see
+ * auth/revocations.ts), so every call is checked against memory, not the database
+ * (`REVOCATION_CHECK=notices`, the default).
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
 import { migrateEvents } from '@payapi/events';
 import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
+import { createRevocationWatch } from './auth/revocations.ts';
 import { loadResourceApiConfig } from './config.ts';
 import { migrateResourceApi } from './migrations.ts';
 import { createRequestLog } from './request-log/request-log.ts';
@@ -38,12 +43,16 @@ async function main(): Promise<void> {
     ? createDatabase({ url: config.database.url, applicationName: 'payapi-resource-request-log', poolMax: 1, statementTimeoutMs: 10_000 })
     : undefined;
   const requestLog = requestLogDb ? createRequestLog(requestLogDb, config.requestLog, logger) : null;
-  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog })), config.port, 'resource API');
+  const revocations = config.revocationCheck === 'notices'
+    ? createRevocationWatch(db, { logger, clockToleranceSeconds: config.clockToleranceSeconds })
+    : undefined;
+  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog, ...(revocations ? { revocations } : {}) })), config.port, 'resource API');
   logger.info({ url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));
     await requestLog?.close();
     await requestLogDb?.destroy();
+    await revocations?.close();
     await db.destroy();
   });
 }

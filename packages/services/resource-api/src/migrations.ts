@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as postTransferWithGrant from '../migrations/20261206_01_post_transfer_with_grant.ts';
 import * as transferEvents from '../migrations/20261206_02_transfer_events.ts';
 import * as requestLog from '../migrations/20261207_01_request_log.ts';
+import * as postPayment from '../migrations/20261208_01_post_payment.ts';
 
 /**
  * The resource API's schema `api` and its migrations, in order: SQL functions, which compose the
@@ -17,6 +18,7 @@ const API_SCHEMA: SchemaMigrations = {
     { name: '20261206_01_post_transfer_with_grant', migration: postTransferWithGrant },
     { name: '20261206_02_transfer_events', migration: transferEvents },
     { name: '20261207_01_request_log', migration: requestLog },
+    { name: '20261208_01_post_payment', migration: postPayment },
   ],
   lockKey: 0x617069, // "api" in ASCII
 };

@@ -1,5 +1,5 @@
 /** The scenarios `pnpm bench` knows, in the order it runs them. */
-export const SCENARIOS = ['balance', 'request-log', 'transfers', 'webhooks', 'hot-account', 'client-credentials', 'introspection', 'code-flow'] as const;
+export const SCENARIOS = ['balance', 'request-log', 'revocation', 'transfers', 'webhooks', 'hot-account', 'client-credentials', 'introspection', 'code-flow'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** What `pnpm bench` was asked to do. */

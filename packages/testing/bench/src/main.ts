@@ -36,6 +36,7 @@ import { balanceScenario } from './scenarios/balance.ts';
 import { codeFlowScenario } from './scenarios/code-flow.ts';
 import { hotAccountScenario } from './scenarios/hot-account.ts';
 import { requestLogScenario } from './scenarios/request-log.ts';
+import { revocationScenario } from './scenarios/revocation.ts';
 import { clientCredentialsScenario, introspectionScenario, stopBareProvider } from './scenarios/tokens.ts';
 import { transfersScenario } from './scenarios/transfers.ts';
 import { webhooksScenario } from './scenarios/webhooks.ts';
@@ -45,6 +46,7 @@ import type { StatementCounter } from './statements.ts';
 const SCENARIO_RUNNERS: ScenarioTable = {
   balance: balanceScenario,
   'request-log': requestLogScenario,
+  revocation: revocationScenario,
   transfers: transfersScenario,
   webhooks: webhooksScenario,
   'hot-account': hotAccountScenario,

@@ -20,6 +20,7 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { accessibilityViolations } from './accessibility.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -95,6 +96,8 @@ async function freePort(): Promise<number> {
   }
 
   const dashboardAccount = (name: string) => page.locator('section.account', { has: page.getByRole('heading', { name, exact: true }) });
+  const transferForm = () => page.locator('form[action="/transfer"]');
+  const payForm = () => page.locator('form[action="/pay"]');
 
   test('the seeder ran: alice and bob with the documented accounts, nothing seeded twice', async () => {
     expect(system.seed?.accounts.map((account) => account.name)).toEqual(['Alice Current', 'Alice Savings', 'Alice Euro', 'Bob Current']);
@@ -104,7 +107,7 @@ async function freePort(): Promise<number> {
     await expect(seedDemo(database.db, { partnerDemoUrl: system.urls.partner, partnerDemoClientSecret: 'x', production: true })).rejects.toThrow(/production/);
   });
 
-  test('connect, wrong then right password, per-account consent, dashboard, transfer, refresh, deny, disconnect', async () => {
+  test('connect, wrong then right password, per-account consent, dashboard, transfer, pay, refresh, deny, disconnect', async () => {
     // 1. partner demo -> Connect -> login page: a wrong password shows the error; alice/wonderland signs in.
     await step('login', async () => {
       await page.goto(system.urls.partner);
@@ -144,10 +147,10 @@ async function freePort(): Promise<number> {
 
     // 4. transfer 12.34 CNY to "Bob Current": 9987.66 and the debit in the history.
     await step('transfer', async () => {
-      await page.getByLabel('Destination account id').fill(bobCurrentId);
-      await page.getByLabel('Amount').fill('12.34');
-      await page.getByLabel('Currency').fill('CNY');
-      await page.getByLabel('Description').fill('Lunch <b>with</b> Bob');
+      await transferForm().getByLabel('Destination account id').fill(bobCurrentId);
+      await transferForm().getByLabel('Amount').fill('12.34');
+      await transferForm().getByLabel('Currency').fill('CNY');
+      await transferForm().getByLabel('Description').fill('Lunch <b>with</b> Bob');
       await page.getByRole('button', { name: 'Send transfer' }).click();
       await page.getByRole('heading', { name: 'Transfer created' }).waitFor();
       const current = dashboardAccount('Alice Current');
@@ -180,11 +183,42 @@ async function freePort(): Promise<number> {
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-notifications.png'), fullPage: true });
     });
 
+    // The Pay form (docs/partner-integration.md, "Pay"): a payment consent through PAR, the bank's
+    // consent page in words, the payment executed on return; the dashboard passes axe before and after.
+    await step('pay', async () => {
+      expect(await accessibilityViolations(page)).toEqual([]);
+      expect(await payForm().getByLabel('Creditor account id').inputValue()).toBe(bobCurrentId);
+      await payForm().getByLabel('Amount').fill('5.00');
+      await payForm().getByLabel('Currency').fill('CNY');
+      await payForm().getByRole('button', { name: 'Pay', exact: true }).click();
+      await page.getByText('Pay 5.00 CNY to Bob Current').waitFor();
+      await page.getByLabel('Alice Current', { exact: true }).check();
+      await page.screenshot({ path: join(SCREENSHOTS, 'consent-pay.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.getByRole('heading', { name: 'Payment completed' }).waitFor();
+      const result = (await page.locator('#payment-result').innerText()).replace(/\s+/g, ' ');
+      expect(result).toContain(`5.00 CNY from ${system.seed?.accounts[0]?.id} to ${bobCurrentId}, status completed`);
+      expect(result).toMatch(/Payment id pay_[0-9a-f]{32}, consent pc_[0-9a-f]{32}/);
+      expect((await dashboardAccount('Alice Current').locator('.balance').innerText()).replace(/\s+/g, ' ')).toContain('9982.66 CNY');
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-after-payment.png'), fullPage: true });
+    });
+
+    // A payment the bank refuses at the pushed request (an unknown payee) shows why; nothing is paid.
+    await step('pay-refused', async () => {
+      await payForm().getByLabel('Creditor account id').fill(`acc_${'0'.repeat(32)}`);
+      await payForm().getByLabel('Amount').fill('1.00');
+      await payForm().getByRole('button', { name: 'Pay', exact: true }).click();
+      await page.getByRole('heading', { name: /Payment refused/ }).waitFor();
+      expect(await page.locator('#payment-result').innerText()).toContain('invalid_authorization_details');
+      expect((await dashboardAccount('Alice Current').locator('.balance').innerText()).replace(/\s+/g, ' ')).toContain('9982.66 CNY');
+    });
+
     // A refused transfer shows the problem details.
     await step('problem', async () => {
-      await page.getByLabel('Destination account id').fill(bobCurrentId);
-      await page.getByLabel('Amount').fill('999999.00');
-      await page.getByLabel('Currency').fill('CNY');
+      await transferForm().getByLabel('Destination account id').fill(bobCurrentId);
+      await transferForm().getByLabel('Amount').fill('999999.00');
+      await transferForm().getByLabel('Currency').fill('CNY');
       await page.getByRole('button', { name: 'Send transfer' }).click();
       await page.getByRole('heading', { name: /Transfer refused/ }).waitFor();
       expect(await page.locator('#transfer-result').innerText()).toContain('insufficient_funds');

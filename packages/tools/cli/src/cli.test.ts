@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -97,6 +100,37 @@ describe('operator CLI', () => {
     expect(refused.stderr).toMatch(/--public and --resource-server cannot be combined/);
     expect(await count()).toEqual(before);
   });
+
+  test('clients:create --jwks-file makes a private_key_jwt client without a secret; SECURITY_PROFILE=fapi2 requires it; bad keys are refused', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'payapi-cli-jwks-'));
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'partner-key-1', use: 'sig' };
+    const file = (name: string, content: unknown): string => {
+      const path = join(folder, name);
+      writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+      return path;
+    };
+    try {
+      const created = await cliWith({ SECURITY_PROFILE: 'fapi2' }, 'clients:create', '--name', 'FAPI Partner', '--redirect-uri', 'https://fapi.example/cb',
+        '--jwks-file', file('jwks.json', { keys: [publicJwk] }));
+      expect(created.code).toBe(0);
+      expect(created.json).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } });
+      expect(created.json.client_secret).toBeUndefined();
+      const stored = await database.db.raw<{ rows: Array<{ payload: Record<string, unknown> }> }>(`SELECT payload FROM auth.oidc_store WHERE model = 'Client' AND id = ?`, [created.json.client_id as string]);
+      expect(stored.rows[0]?.payload).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } });
+      expect(stored.rows[0]?.payload.client_secret).toBeUndefined();
+      const withoutKeys = await cliWith({ SECURITY_PROFILE: 'fapi2' }, 'clients:create', '--name', 'Secret Partner', '--redirect-uri', 'https://fapi.example/cb');
+      expect({ code: withoutKeys.code, stdout: withoutKeys.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(withoutKeys.stderr).toMatch(/SECURITY_PROFILE=fapi2 allows private_key_jwt clients only/);
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const leaked = await cli('clients:create', '--name', 'Bad Keys', '--redirect-uri', 'https://fapi.example/cb',
+        '--jwks-file', file('private.json', { keys: [privateKey.export({ format: 'jwk' })] }));
+      expect({ code: leaked.code, stdout: leaked.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(leaked.stderr).toMatch(/private key material/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   test('events:list prints every event as a JSON line, oldest first: the wire shape plus client_id; filters by type, client and time', async () => {
     const first = await appendEvent(database.db, { type: 'webhook.test', clientId: 'cl_events_a', data: {} });

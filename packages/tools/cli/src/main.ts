@@ -5,6 +5,7 @@
  * DATABASE_URL; outside production, when that is unset, to the embedded database of a running
  * `pnpm start`. Commands: see COMMANDS below and docs/operations.md, "Commands".
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import {
@@ -14,7 +15,7 @@ import {
 import { migratePortal } from '@payapi/developer-portal';
 import { isEventType, listAuditEvents, migrateEvents, toWireEvent } from '@payapi/events';
 import { LedgerError, auditLedger, migrateLedger, openAccount, parseAmount } from '@payapi/ledger';
-import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, readPayapiEnvironment, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, readPayapiEnvironment, readSecurityProfile, resolveDatabaseUrl } from '@payapi/platform';
 import { migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 
@@ -37,6 +38,24 @@ function options<T extends NonNullable<ParseArgsConfig['options']>>(args: string
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** The parsed JSON of `--jwks-file` (at most 64 KiB); its keys are checked by `createClient`. */
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    if (statSync(path).size > JWKS_FILE_BYTES_MAX) throw new UsageError(`--jwks-file ${path} is larger than 64 KiB`);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--jwks-file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--jwks-file ${path} is not JSON`);
+  }
+}
+const JWKS_FILE_BYTES_MAX = 64 * 1024;
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
@@ -77,7 +96,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
    * Registers an OAuth client, approved at once; the secret (`sk_sandbox_…` or `sk_live_…` after
    * `PAYAPI_ENVIRONMENT`) is printed this once and only its hash is kept. `--public` with
    * `--resource-server` is a usage error (exit 2, nothing written): a client without a secret must
-   * never introspect other clients' tokens (RFC 7662 §4).
+   * never introspect other clients' tokens (RFC 7662 §4). `--jwks-file F` (a JSON file
+   * `{ "keys": [...] }` of public keys) makes a `private_key_jwt` client without a secret; with
+   * `SECURITY_PROFILE=fapi2` it is required (FAPI 2.0 allows no other client authentication).
    */
   'clients:create': async (db, args) => {
     const values = options(args, {
@@ -86,9 +107,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       scope: { type: 'string' },
       public: { type: 'boolean' },
       'resource-server': { type: 'boolean' },
+      'jwks-file': { type: 'string' },
     });
     if (values.public === true && values['resource-server'] === true) throw new UsageError(PUBLIC_RESOURCE_SERVER_REFUSED);
+    if (values['jwks-file'] === undefined && readSecurityProfile(process.env) === 'fapi2') {
+      throw new UsageError('SECURITY_PROFILE=fapi2 allows private_key_jwt clients only: give the client\'s public keys with --jwks-file');
+    }
+    const jwks = values['jwks-file'] === undefined ? undefined : readJwksFile(values['jwks-file']);
     return ok(await createClient(db, {
+      ...(jwks !== undefined ? { jwks } : {}),
       name: required(values.name, '--name'),
       redirectUris: values['redirect-uri'] ?? [],
       ...(values.scope !== undefined ? { scope: values.scope } : {}),

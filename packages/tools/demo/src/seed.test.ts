@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { findUserByUsername, migrateAuth } from '@payapi/auth-server';
 import { auditLedger, getBalance, listAccounts, migrateLedger } from '@payapi/ledger';
@@ -40,7 +40,7 @@ describe('demo seeding', () => {
       `SELECT payload FROM auth.oidc_store WHERE model = 'Client' AND id = 'partner-demo'`);
     const metadata = rows[0]?.payload;
     expect(metadata?.grant_types).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
-    expect(metadata?.scope.split(' ')).toEqual(expect.arrayContaining(['webhooks:manage', 'transactions:read']));
+    expect(metadata?.scope.split(' ')).toEqual(expect.arrayContaining(['webhooks:manage', 'transactions:read', 'payments:write']));
     expect(metadata?.token_endpoint_auth_method).toBe('client_secret_basic');
   });
 
@@ -51,6 +51,21 @@ describe('demo seeding', () => {
          JOIN auth.client_secrets c ON c.client_id = s.id WHERE s.model = 'Client' AND s.id = 'partner-demo'`);
     expect(rows[0]?.payload).not.toContain(OPTIONS.partnerDemoClientSecret);
     expect(rows[0]?.hash).toEqual(createHash('sha256').update(OPTIONS.partnerDemoClientSecret).digest());
+  });
+
+  test('with the partner demo\'s public key (SECURITY_PROFILE=fapi2) registers it as a private_key_jwt client without a secret; a later run with a secret goes back', async () => {
+    const publicJwk = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid: 'partner-demo-test', use: 'sig' };
+    await seedDemo(database.db, { ...OPTIONS, partnerDemoJwks: { keys: [publicJwk] } });
+    const stored = async () => (await database.db.raw<{ rows: Array<{ payload: Record<string, unknown>; secrets: number }> }>(
+      `SELECT s.payload, (SELECT count(*)::int FROM auth.client_secrets c WHERE c.client_id = s.id) AS secrets
+         FROM auth.oidc_store s WHERE s.model = 'Client' AND s.id = 'partner-demo'`)).rows[0];
+    const withKey = await stored();
+    expect(withKey?.payload).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [publicJwk] } });
+    expect(withKey?.payload.client_secret).toBeUndefined();
+    expect(withKey?.secrets).toBe(0);
+    await seedDemo(database.db, OPTIONS);
+    expect((await stored())?.payload).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic' });
+    expect((await stored())?.secrets).toBe(1);
   });
 
   test('is refused in production', async () => {

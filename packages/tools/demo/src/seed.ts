@@ -8,7 +8,9 @@
  * nothing twice, and a start interrupted half-way finishes the job on the next one. The client row
  * is written on every start (one row, same id): its secret and redirect URI follow the configuration.
  * The partner demo's secret is whatever it is configured with (not necessarily the `sk_…` format of
- * generated secrets); like every client secret it is stored only as its SHA-256.
+ * generated secrets); like every client secret it is stored only as its SHA-256. Under
+ * `SECURITY_PROFILE=fapi2` the partner demo has no secret: it is registered with the public key it
+ * made at start (`partnerDemoJwks`) and authenticates with `private_key_jwt`.
  * Two seeders racing on one database are not expected (`pnpm start` refuses a second instance).
  */
 import { createClient, createUser, findUserByUsername } from '@payapi/auth-server';
@@ -51,10 +53,11 @@ export const DEMO_USERS: readonly DemoUser[] = [
 /** The partner demo's client id (README.md, "Demo data"). */
 export const PARTNER_DEMO_CLIENT_ID = 'partner-demo';
 /**
- * What the partner demo may ask for: a user's accounts, history and transfers in the code flow, and
- * for itself (client credentials) its webhook endpoints, to which it registers at start.
+ * What the partner demo may ask for: a user's accounts, history and transfers in the code flow, the
+ * payments the user authorises (the Pay form), and for itself (client credentials) its webhook
+ * endpoints, to which it registers at start.
  */
-export const PARTNER_DEMO_SCOPE = 'openid offline_access accounts:read transactions:read transfers:write webhooks:manage';
+export const PARTNER_DEMO_SCOPE = 'openid offline_access accounts:read transactions:read transfers:write payments:write webhooks:manage';
 
 /** Input of {@link seedDemo}. */
 export interface SeedOptions {
@@ -62,6 +65,11 @@ export interface SeedOptions {
   partnerDemoUrl: string;
   /** The secret the partner demo authenticates with (its PARTNER_DEMO_CLIENT_SECRET, or the demo value). */
   partnerDemoClientSecret: string;
+  /**
+   * The partner demo's public keys (`{ keys: [publicJwk] }`) when it authenticates with
+   * `private_key_jwt` (SECURITY_PROFILE=fapi2): registered instead of the secret.
+   */
+  partnerDemoJwks?: { keys: object[] } | undefined;
   /** `NODE_ENV=production`: seeding is refused. */
   production: boolean;
 }
@@ -115,7 +123,7 @@ export async function seedDemo(db: Knex, options: SeedOptions): Promise<SeedRepo
   const redirectUri = `${options.partnerDemoUrl.replace(/\/+$/, '')}/callback`;
   await createClient(db, {
     clientId: PARTNER_DEMO_CLIENT_ID,
-    clientSecret: options.partnerDemoClientSecret,
+    ...(options.partnerDemoJwks ? { jwks: options.partnerDemoJwks } : { clientSecret: options.partnerDemoClientSecret }),
     name: 'Partner Demo',
     redirectUris: [redirectUri],
     // A confidential client with a redirect URI gets authorization_code, refresh_token and client_credentials.

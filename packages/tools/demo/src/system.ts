@@ -15,7 +15,8 @@ import { migrateLedger } from '@payapi/ledger';
 import { createLogger, listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
-import { createResourceApi, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
+import { createResourceApi, createRevocationWatch, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
+import type { RevocationWatch } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 import type { DestinationStream } from 'pino';
 import { seedDemo } from './seed.ts';
@@ -71,12 +72,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const seed = authConfig.production ? undefined : await seedDemo(options.db, {
     partnerDemoUrl: partnerConfig.publicUrl,
     partnerDemoClientSecret: partnerConfig.clientSecret,
+    partnerDemoJwks: partnerConfig.clientKey ? { keys: [partnerConfig.clientKey.publicJwk] } : undefined,
     production: authConfig.production,
   });
+  // The Pay form suggests Bob Current as payee, unless PARTNER_DEMO_PAYEE_ACCOUNT_ID says otherwise.
+  const payeeAccountId = partnerConfig.payeeAccountId || (seed?.accounts.find((account) => account.name === 'Bob Current')?.id ?? '');
   const auth = await createAuthServer(authConfig, options.db, { logDestination });
   const servers: Server[] = [];
   let worker: DeliveryWorker | undefined;
   let portal: DeveloperPortal | undefined;
+  let revocations: RevocationWatch | undefined;
   const closeAll = async (): Promise<void> => {
     const workerStopped = worker?.stop();
     await auth.close();
@@ -86,11 +91,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       await new Promise((resolve) => server.close(resolve));
     }
     await workerStopped;
+    await revocations?.close();
   };
   try {
     servers.push(await listenOn(createServer(auth.handler), authConfig.port, 'authorization server'));
-    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db, { logDestination })), apiConfig.port, 'resource API'));
-    servers.push(await listenOn(createServer(createPartnerDemo(partnerConfig, { logDestination, ...options.partnerDemo })), partnerConfig.port, 'partner demo'));
+    // Revocation at once (docs/resource-api.md): notices kept in memory, unless REVOCATION_CHECK says otherwise.
+    revocations = apiConfig.revocationCheck === 'notices' ? createRevocationWatch(options.db, {
+      logger: createLogger('resource-api', apiConfig.logLevel, logDestination), clockToleranceSeconds: apiConfig.clockToleranceSeconds,
+    }) : undefined;
+    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db, { logDestination, ...(revocations ? { revocations } : {}) })),
+      apiConfig.port, 'resource API'));
+    servers.push(await listenOn(createServer(createPartnerDemo({ ...partnerConfig, payeeAccountId }, { logDestination, ...options.partnerDemo })), partnerConfig.port, 'partner demo'));
     portal = createDeveloperPortal(portalConfig, options.db, { logDestination });
     servers.push(await listenOn(createServer(portal.handler), portalConfig.port, 'developer portal'));
     worker = startDeliveryWorker(options.db, {

@@ -1,18 +1,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import { listAccounts } from '@payapi/ledger';
 import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AuthServerConfig } from '../config.ts';
-import { listActiveGrants } from '../consent/grant-accounts.ts';
-import { SCOPE_DESCRIPTIONS } from '../scopes.ts';
-import { revokeGrant } from '../tokens/revoke-grant.ts';
+import { revokeUserPaymentConsent } from '../payments/payment-consents.ts';
 import type { LoginThrottle } from '../users/index.ts';
 import { getUserBySub } from '../users/index.ts';
 import { renderErrorPage, renderPage } from '../views/render.ts';
 import { signInFromForm } from '../views/sign-in-form.ts';
+import { connectedApps, revokeApp } from './connected-apps.ts';
 import { endProviderSession } from './end-provider-session.ts';
 
 const SESSION_COOKIE = 'payapi.account';
@@ -21,8 +19,9 @@ const SESSION_SECONDS = 15 * 60;
 const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
 
 /**
- * `/account/apps`: a signed-in user sees the apps holding a grant on their accounts (name, scopes,
- * accounts, since when) and revokes each (docs/authorization-server.md). Its own short session: a
+ * `/account/apps`: a signed-in user sees the apps holding a grant on their accounts, one row per app
+ * (name, scopes, accounts, since when, payment consents with their status, limits and what was
+ * spent), revokes each app, and revokes a payment consent alone (docs/authorization-server.md). Its own short session: a
  * cookie signed with the configured cookie keys holding `sub` and an expiry. Every form carries a
  * CSRF token (HMAC of the session under the cookie key) on top of SameSite=Lax. Sign out ends
  * every session of the browser: this page's and oidc-provider's (see `endProviderSession`).
@@ -38,15 +37,7 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
       renderPage(ctx, 'login', { action: '/account/login', clientName: null, error: null, username: '', csrfToken: null });
       return;
     }
-    const accounts = new Map((await listAccounts(db, user.sub)).map((account) => [account.id, account.name]));
-    const grants = await listActiveGrants(db, user.sub);
-    const apps = await Promise.all(grants.map(async (grant) => ({
-      grantId: grant.grantId,
-      clientName: (await provider.Client.find(grant.clientId))?.clientName ?? grant.clientId,
-      scopes: grant.scope.split(' ').filter(Boolean).map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
-      accounts: grant.accountIds.map((id) => accounts.get(id) ?? id),
-      since: grant.createdAt,
-    })));
+    const apps = await connectedApps(provider, db, user.sub);
     renderPage(ctx, 'apps', { username: user.username, apps, csrfToken: csrfToken(csrfKey, session.value) });
   });
 
@@ -61,12 +52,20 @@ export function accountRoutes(provider: Provider, db: Knex, throttle: LoginThrot
     ctx.redirect('/account/apps');
   });
 
-  router.post('/account/apps/:grantId/revoke', parseForm, async (ctx) => {
+  // "Revoke access": every grant the user gave this app, and the payment consents they hold.
+  router.post('/account/apps/:clientId/revoke', parseForm, async (ctx) => {
     const session = requireSessionWithCsrf(ctx);
     if (!session) return;
-    const grantId = String(ctx.params.grantId);
-    const owned = (await listActiveGrants(db, session.sub)).some((grant) => grant.grantId === grantId);
-    if (owned) await revokeGrant(provider, db, grantId, 'user_revoked');
+    await revokeApp(provider, db, session.sub, String(ctx.params.clientId));
+    ctx.status = 303;
+    ctx.redirect('/account/apps');
+  });
+
+  // "Revoke" on one payment consent (a mandate, or a payment not made yet); the app keeps its other access.
+  router.post('/account/payment-consents/:consentId/revoke', parseForm, async (ctx) => {
+    const session = requireSessionWithCsrf(ctx);
+    if (!session) return;
+    await revokeUserPaymentConsent(db, String(ctx.params.consentId), session.sub);
     ctx.status = 303;
     ctx.redirect('/account/apps');
   });

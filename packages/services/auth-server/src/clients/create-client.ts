@@ -8,6 +8,7 @@ import { OIDC_SCOPES, RESOURCE_SCOPES } from '../scopes.ts';
 import { addResourceServer } from '../tokens/resource-servers.ts';
 import { generateClientSecret } from './client-secret-format.ts';
 import { SECRET_PLACEHOLDER_PREFIX } from './client-secret-storage.ts';
+import { ClientJwksError, checkClientJwks } from './client-jwks.ts';
 import { REDIRECT_URIS_MAX, redirectUriProblem } from './redirect-uri-policy.ts';
 
 /** Input of {@link createClient} (operator CLI `clients:create`). */
@@ -34,6 +35,12 @@ export interface NewClient {
   clientSecret?: string;
   /** The deployment's environment, for the secret's prefix; default `readPayapiEnvironment(process.env)`. */
   environment?: PayapiEnvironment;
+  /**
+   * The client's public keys (`{ "keys": [...] }`, see `checkClientJwks`): the client authenticates
+   * with `private_key_jwt` (RFC 7523 §2.2), signing its assertions with the matching private key,
+   * and gets no secret. What `SECURITY_PROFILE=fapi2` requires of every client (docs/security.md).
+   */
+  jwks?: unknown;
 }
 
 /** What the operator gets back: the secret is shown this once (only its SHA-256 is stored). */
@@ -46,6 +53,8 @@ export interface CreatedClient {
   scope: string;
   token_endpoint_auth_method: string;
   resource_server: boolean;
+  /** The registered public keys, for a `private_key_jwt` client. */
+  jwks?: { keys: object[] };
 }
 
 export class ClientInputError extends Error {
@@ -67,6 +76,10 @@ const CLIENT_SECRET_LENGTH_MAX = 1024;
 export const PUBLIC_RESOURCE_SERVER_REFUSED =
   '--public and --resource-server cannot be combined: a resource server may introspect every token, so it must authenticate with a secret';
 
+/** A client authenticates one way: with its registered keys (private_key_jwt), with a secret, or not at all (public). */
+export const JWKS_WITH_OTHER_AUTHENTICATION_REFUSED =
+  'a client with --jwks-file authenticates with private_key_jwt: it cannot be --public or have a client secret';
+
 /**
  * Registers a client in the provider's store (the same rows dynamic registration, RFC 7591, writes)
  * and, with `resourceServer`, in `auth.resource_servers`. Confidential clients also get
@@ -75,14 +88,19 @@ export const PUBLIC_RESOURCE_SERVER_REFUSED =
  * The client is approved: only `createPartnerApp` makes clients that wait for review.
  *
  * @param db knex, or a transaction to register the client in
+ * With `jwks` the client authenticates with `private_key_jwt` and has no secret.
+ *
  * @throws {ClientInputError} for an empty or long name, a redirect URI that is not absolute,
  *   carries a fragment or credentials, or is plain http outside localhost, more than 10 of them;
  *   unknown scopes; a given secret that is empty, longer than 1024 characters or starts like the
- *   stored placeholder; `public` with `resourceServer` (checked first: nothing is written)
+ *   stored placeholder; `public` with `resourceServer` (checked first: nothing is written); `jwks`
+ *   that `checkClientJwks` refuses, or given with `public` or `clientSecret`
  * @throws {ConfigError} when `environment` is not given and `PAYAPI_ENVIRONMENT` is malformed
  */
 export async function createClient(db: Knex, input: NewClient): Promise<CreatedClient> {
   if (input.public && input.resourceServer) throw new ClientInputError(PUBLIC_RESOURCE_SERVER_REFUSED);
+  if (input.jwks !== undefined && (input.public || input.clientSecret !== undefined)) throw new ClientInputError(JWKS_WITH_OTHER_AUTHENTICATION_REFUSED);
+  const jwks = input.jwks === undefined ? undefined : checkJwks(input.jwks);
   const name = checkClientName(input.name);
   const redirectUris = checkRedirectUris(input.redirectUris);
   if (redirectUris.length === 0 && !input.resourceServer) throw new ClientInputError('at least one --redirect-uri is needed');
@@ -91,7 +109,7 @@ export async function createClient(db: Knex, input: NewClient): Promise<CreatedC
   if (unknown.length > 0) throw new ClientInputError(`unknown scope(s): ${unknown.join(', ')}; known: ${ALL_SCOPES.join(' ')}`);
   if (input.clientSecret !== undefined) checkGivenSecret(input.clientSecret);
   const clientId = input.clientId ?? `cl_${randomBytes(12).toString('hex')}`;
-  const clientSecret = input.public
+  const clientSecret = input.public || jwks
     ? undefined
     : (input.clientSecret ?? generateClientSecret(input.environment ?? readPayapiEnvironment(process.env)));
   const grantTypes = redirectUris.length === 0
@@ -105,7 +123,8 @@ export async function createClient(db: Knex, input: NewClient): Promise<CreatedC
     grant_types: grantTypes,
     response_types: redirectUris.length === 0 ? [] : ['code'],
     scope: scopes.join(' '),
-    token_endpoint_auth_method: input.public ? 'none' : 'client_secret_basic',
+    token_endpoint_auth_method: input.public ? 'none' : jwks ? 'private_key_jwt' : 'client_secret_basic',
+    ...(jwks ? { jwks } : {}),
   };
   const Adapter = createKnexAdapter(db);
   await new Adapter('Client').upsert(clientId, metadata as AdapterPayload, undefined);
@@ -119,7 +138,17 @@ export async function createClient(db: Knex, input: NewClient): Promise<CreatedC
     scope: metadata.scope,
     token_endpoint_auth_method: metadata.token_endpoint_auth_method,
     resource_server: input.resourceServer === true,
+    ...(jwks ? { jwks } : {}),
   };
+}
+
+function checkJwks(value: unknown): { keys: object[] } {
+  try {
+    return checkClientJwks(value);
+  } catch (error) {
+    if (error instanceof ClientJwksError) throw new ClientInputError(`--jwks-file: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

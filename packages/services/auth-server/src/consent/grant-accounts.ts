@@ -14,12 +14,17 @@ export interface GrantAccounts {
   createdAt: string;
 }
 
-/** Stores (or replaces, on a later consent to the same grant) the accounts chosen for a grant. */
+/**
+ * Stores the accounts chosen for a grant, or on a later consent to the same grant replaces them;
+ * the scopes add up, as the grant's own do (oidc-provider adds a later consent's scopes to the grant).
+ */
 export async function saveGrantAccounts(db: Knex, grant: Omit<GrantAccounts, 'createdAt'>): Promise<void> {
   await db.raw(
     `INSERT INTO auth.grant_accounts (grant_id, account_subject, client_id, account_ids, scope)
      VALUES (?, ?, ?, ?::text[], ?)
-     ON CONFLICT (grant_id) DO UPDATE SET account_ids = EXCLUDED.account_ids, scope = EXCLUDED.scope, updated_at = now()`,
+     ON CONFLICT (grant_id) DO UPDATE SET account_ids = EXCLUDED.account_ids, updated_at = now(),
+       scope = (SELECT coalesce(string_agg(DISTINCT s, ' ' ORDER BY s), '')
+                  FROM unnest(string_to_array(auth.grant_accounts.scope || ' ' || EXCLUDED.scope, ' ')) AS s WHERE s <> '')`,
     [grant.grantId, grant.accountSubject, grant.clientId, grant.accountIds, grant.scope],
   );
 }

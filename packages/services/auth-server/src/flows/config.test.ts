@@ -106,4 +106,12 @@ describe('deployment settings', () => {
     expect(loadAuthServerConfig({ ...PRODUCTION, LOG_LEVEL: 'silent' }).logLevel).toBe('silent');
     expect(configError({ ...PRODUCTION, LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
   });
+
+  test('SECURITY_PROFILE is default unless fapi2 is asked for; anything else stops the start naming the variable', () => {
+    expect(loadAuthServerConfig(PRODUCTION).securityProfile).toBe('default');
+    expect(loadAuthServerConfig({ ...PRODUCTION, SECURITY_PROFILE: 'fapi2' }).securityProfile).toBe('fapi2');
+    const error = configError({ ...PRODUCTION, SECURITY_PROFILE: 'fapi' });
+    expect(error.variable).toBe('SECURITY_PROFILE');
+    expect(error.message).toMatch(/^SECURITY_PROFILE: must be default or fapi2/);
+  });
 });

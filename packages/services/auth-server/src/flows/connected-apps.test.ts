@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { UserAgent, authorize, discover, exchange, introspect, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
 import type { Alice, TestAuthServer } from '../testing/index.ts';
@@ -17,7 +18,7 @@ interface AppsPage {
   agent: UserAgent;
   html: string;
   csrf: string;
-  /** Grant ids that have a "Revoke access" form. */
+  /** Client ids of the apps that have a "Revoke access" form (one per app). */
   revocable: string[];
 }
 
@@ -28,7 +29,7 @@ async function openAppsPage(agent: UserAgent): Promise<AppsPage> {
     agent,
     html,
     csrf: /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '',
-    revocable: [...html.matchAll(/action="\/account\/apps\/([^/"]+)\/revoke"/g)].map((match) => match[1] as string),
+    revocable: [...html.matchAll(/action="\/account\/apps\/([^/"]+)\/revoke"/g)].map((match) => decodeURIComponent(match[1] as string)),
   };
 }
 
@@ -53,8 +54,8 @@ async function connectApp(user: Alice, clientName: string) {
   return { config, tokens };
 }
 
-async function revoke(page: AppsPage, grantId: string, form: Record<string, string>): Promise<Response> {
-  return page.agent.request(`${server.issuer}/account/apps/${grantId}/revoke`, { form });
+async function revoke(page: AppsPage, clientId: string, form: Record<string, string>): Promise<Response> {
+  return page.agent.request(`${server.issuer}/account/apps/${encodeURIComponent(clientId)}/revoke`, { form });
 }
 
 describe('signing in', () => {
@@ -144,6 +145,29 @@ describe('the list of connected apps', () => {
     expect(page.html).not.toContain('Judy Only App');
     expect(page.revocable).toHaveLength(1);
   });
+
+  test('an app the user consented to several times (each time a new grant) is one row: scopes and accounts of all its grants', async () => {
+    const user = await seedUser(server, 'kate', 'kate-password');
+    const registered = await seedClient(server, { name: 'Twice Connected' });
+    const config = await discover(server, registered);
+    const first = await exchange(config, await authorize(server, config, user, { scope: 'openid accounts:read', accountIds: [user.accounts[0]?.id as string] }));
+    const second = await exchange(config, await authorize(server, config, user, { scope: 'openid transactions:read', accountIds: [user.accounts[1]?.id as string] }));
+    expect(decodeJwt(first.access_token).jti).not.toBe(decodeJwt(second.access_token).jti);
+    const { rows } = await server.database.db.raw<{ rows: Array<{ grants: number }> }>(
+      `SELECT count(*)::int AS grants FROM auth.grant_accounts WHERE account_subject = ? AND client_id = ?`, [user.sub, registered.client_id]);
+    expect(rows[0]?.grants).toBe(2);
+    const page = await signInToApps(user);
+    expect([...page.html.matchAll(/<h2>Twice Connected<\/h2>/g)]).toHaveLength(1);
+    expect(page.revocable).toEqual([registered.client_id]);
+    const section = appSection(page.html, 'Twice Connected') ?? '';
+    expect([...section.matchAll(/<span class="muted">\(([^)]+)\)<\/span><\/li>/g)].map((match) => match[1])).toEqual(['openid', 'accounts:read', 'transactions:read']);
+    expect(section).toContain('Accounts: kate Current, kate Savings</p>');
+    // "Revoke access" ends both grants.
+    expect((await revoke(page, registered.client_id, { csrf: page.csrf })).status).toBe(303);
+    expect((await introspect(config, first.access_token)).active).toBe(false);
+    expect((await introspect(config, second.access_token)).active).toBe(false);
+    expect(appSection((await openAppsPage(page.agent)).html, 'Twice Connected')).toBeUndefined();
+  });
 });
 
 describe('revoking access', () => {
@@ -153,8 +177,8 @@ describe('revoking access', () => {
     const other = await connectApp(user, 'Keep Me');
     const page = await signInToApps(user);
     expect(page.revocable).toHaveLength(2);
-    const grantId = /action="\/account\/apps\/([^/"]+)\/revoke"/.exec(appSection(page.html, 'Spendly') ?? '')?.[1] as string;
-    const response = await revoke(page, grantId, { csrf: page.csrf });
+    const clientId = decodeURIComponent(/action="\/account\/apps\/([^/"]+)\/revoke"/.exec(appSection(page.html, 'Spendly') ?? '')?.[1] as string);
+    const response = await revoke(page, clientId, { csrf: page.csrf });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/account/apps');
     expect((await introspect(config, tokens.access_token)).active).toBe(false);
@@ -173,14 +197,14 @@ describe('revoking access', () => {
     const user = await seedUser(server, username, `${username}-password`);
     const { config, tokens } = await connectApp(user, 'Stays Connected');
     const page = await signInToApps(user);
-    const grantId = page.revocable[0] as string;
-    const response = await revoke(page, grantId, form);
+    const clientId = page.revocable[0] as string;
+    const response = await revoke(page, clientId, form);
     expect(response.status).toBe(403);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).toContain('<h1>Your session has expired</h1>');
     expect((await introspect(config, tokens.access_token)).active).toBe(true);
     expect((await introspect(config, tokens.refresh_token as string)).active).toBe(true);
-    expect((await openAppsPage(page.agent)).revocable).toEqual([grantId]);
+    expect((await openAppsPage(page.agent)).revocable).toEqual([clientId]);
   });
 
   test('a revoke carrying another user\'s CSRF token is refused with 403', async () => {
@@ -198,19 +222,19 @@ describe('revoking access', () => {
     const user = await seedUser(server, 'quinn', 'quinn-password');
     const { config, tokens } = await connectApp(user, 'Quinn App');
     const page = await signInToApps(user);
-    const response = await new UserAgent().request(`${server.issuer}/account/apps/${page.revocable[0] as string}/revoke`, { form: { csrf: page.csrf } });
+    const response = await new UserAgent().request(`${server.issuer}/account/apps/${encodeURIComponent(page.revocable[0] as string)}/revoke`, { form: { csrf: page.csrf } });
     expect(response.status).toBe(403);
     expect((await introspect(config, tokens.access_token)).active).toBe(true);
   });
 
-  test('a user cannot revoke another user\'s grant, even with their own valid session and CSRF token', async () => {
+  test('a user cannot revoke another user\'s grants of an app, even with their own valid session and CSRF token', async () => {
     const victim = await seedUser(server, 'victor', 'victor-password');
     const { config, tokens } = await connectApp(victim, 'Victor App');
-    const victimGrant = (await signInToApps(victim)).revocable[0] as string;
+    const victimApp = (await signInToApps(victim)).revocable[0] as string;
     const attacker = await signInToApps(await seedUser(server, 'walter', 'walter-password'));
-    await revoke(attacker, victimGrant, { csrf: attacker.csrf });
+    await revoke(attacker, victimApp, { csrf: attacker.csrf });
     expect((await introspect(config, tokens.access_token)).active).toBe(true);
     expect((await introspect(config, tokens.refresh_token as string)).active).toBe(true);
-    expect((await signInToApps(victim)).revocable).toEqual([victimGrant]);
+    expect((await signInToApps(victim)).revocable).toEqual([victimApp]);
   });
 });

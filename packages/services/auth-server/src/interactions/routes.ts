@@ -3,9 +3,15 @@ import Router from '@koa/router';
 import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
-import { listAccounts } from '@payapi/ledger';
+import { LedgerError, listAccounts } from '@payapi/ledger';
+import type { Account } from '@payapi/ledger';
 import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-accounts.ts';
+import { addPaymentConsentToGrant, recordRejectedPayment, revokeUserPaymentConsent } from '../payments/payment-consents.ts';
+import { debtorAccountChoices, loadPaymentRequest } from '../payments/payment-request.ts';
+import type { PaymentRequest } from '../payments/payment-request.ts';
+import { PAYMENT_CONSENT_RESULT, authorisedConsentId } from '../payments/rich-authorization-requests.ts';
 import { ACCOUNT_SCOPES, CLIENT_CREDENTIALS_ONLY_SCOPES, SCOPE_DESCRIPTIONS } from '../scopes.ts';
 import { revokeGrant } from '../tokens/revoke-grant.ts';
 import type { LoginThrottle } from '../users/index.ts';
@@ -52,16 +58,32 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     const clientId = String(details.params.client_id);
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
     const userAccounts = await listAccounts(db, accountId);
-    const chosen = formValues((ctx.request.body as Record<string, unknown>).account_ids);
+    const body = ctx.request.body as Record<string, unknown>;
+    const chosen = formValues(body.account_ids);
     const accountIds = userAccounts.filter((account) => chosen.includes(account.id)).map((account) => account.id);
+    const clientName = async () => (await provider.Client.find(clientId))?.clientName ?? clientId;
+    const payment = await loadPaymentRequest(db, details.params.authorization_details);
+    if (payment && !payment.valid) {
+      // Valid at the request, not any more (valid_until passed meanwhile): the app hears why.
+      await refusePayment(ctx, payment.problem);
+      return;
+    }
     if (requested.some((scope) => ACCOUNT_SCOPES.has(scope)) && accountIds.length === 0) {
-      const client = await provider.Client.find(clientId);
-      await renderConsent(ctx, details, client?.clientName ?? clientId, 'Choose at least one account to share, or Deny.', 400);
+      await renderConsent(ctx, details, await clientName(), { accounts: 'Choose at least one account to share, or Deny.' }, 400);
+      return;
+    }
+    // The account to pay from: one of the user's own, in the payment's currency (checked here and
+    // again by the ledger when it creates the consent), whatever the form claims.
+    const debtor = payment && debtorAccountChoices(userAccounts, payment.terms).find((account) => account.id === body.debtor_account_id);
+    if (payment && !debtor) {
+      await renderConsent(ctx, details, await clientName(), { payment: `Choose the account to pay from (one of your ${payment.terms.currency} accounts), or Deny.` }, 400);
       return;
     }
     // A second Allow on the same interaction reuses the grant the first one made, instead of
-    // leaving an orphan grant behind.
+    // leaving an orphan grant behind; a payment consent the first one made is revoked.
     const existingGrantId = details.grantId ?? earlierConsentGrantId(details);
+    const earlierPayment = authorisedConsentId(details.result);
+    if (earlierPayment) await revokeUserPaymentConsent(db, earlierPayment, accountId);
     const grant = existingGrantId
       ? (await provider.Grant.find(existingGrantId)) ?? new provider.Grant({ accountId, clientId })
       : new provider.Grant({ accountId, clientId });
@@ -71,9 +93,24 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
+    const result: InteractionResults = {};
+    if (payment && debtor) {
+      try {
+        const consentId = await addPaymentConsentToGrant(db, grant, { terms: payment.terms, requested: payment.requested, debtorAccountId: debtor.id, accountSubject: accountId, clientId });
+        result[PAYMENT_CONSENT_RESULT] = { consentId };
+      } catch (error) {
+        // The terms stopped holding since the page was checked (valid_until passed this instant).
+        if (!(error instanceof LedgerError)) throw error;
+        await refusePayment(ctx, error.message);
+        return;
+      }
+    }
     const grantId = await grant.save();
-    await saveGrantAccounts(db, { grantId, accountSubject: accountId, clientId, accountIds, scope: requested.join(' ') });
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    result.consent = { grantId };
+    // A request that shares no accounts (a payment only) keeps the accounts an earlier consent to this grant shared.
+    const sharedAccountIds = existingGrantId && !requested.some((scope) => ACCOUNT_SCOPES.has(scope)) ? await consentedAccountIds(db, grantId) : accountIds;
+    await saveGrantAccounts(db, { grantId, accountSubject: accountId, clientId, accountIds: sharedAccountIds, scope: requested.join(' ') });
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   });
@@ -84,33 +121,50 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     // grant the Allow made is revoked rather than left connected for 90 days.
     const allowedGrantId = earlierConsentGrantId(details);
     if (allowedGrantId && allowedGrantId !== details.grantId) await revokeGrant(provider, db, allowedGrantId, 'user_revoked');
+    const allowedPayment = authorisedConsentId(details.result);
+    if (allowedPayment && details.session?.accountId) await revokeUserPaymentConsent(db, allowedPayment, details.session.accountId);
+    const payment = await loadPaymentRequest(db, details.params.authorization_details);
+    // Once per interaction: a second Deny (double click, back button) tells the app nothing new.
+    const deniedBefore = (details.result as { error?: unknown } | undefined)?.error !== undefined;
+    if (payment?.valid && !deniedBefore) await recordRejectedPayment(db, String(details.params.client_id), payment.terms);
     const result = { error: 'access_denied', error_description: 'The user denied the request' };
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(redirectTo);
   });
 
+  /** Ends the interaction with `invalid_authorization_details` (RFC 9396 §5) for the partner: the payment cannot be authorised any more. */
+  async function refusePayment(ctx: Context, problem: string): Promise<void> {
+    const result = { error: 'invalid_authorization_details', error_description: `the payment can no longer be authorised: ${problem}` };
+    ctx.status = 303;
+    ctx.redirect(await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
+  }
+
   async function renderConsent(
     ctx: Context,
     details: Awaited<ReturnType<Provider['interactionDetails']>>,
     clientName: string,
-    error: string | null,
+    errorsShown: { accounts?: string; payment?: string } | null,
     status = 200,
   ): Promise<void> {
     const accountId = details.session?.accountId as string;
     // A scope no user grants (webhooks:manage) is not offered: the grant would not hold it.
     const requested = String(details.params.scope ?? '').split(' ').filter((scope) => scope && !CLIENT_CREDENTIALS_ONLY_SCOPES.has(scope));
     const previously = details.grantId ? await consentedAccountIds(db, details.grantId) : [];
-    const accounts = (await listAccounts(db, accountId)).map((account) => ({
+    const userAccounts = await listAccounts(db, accountId);
+    const accounts = userAccounts.map((account) => ({
       id: account.id, name: account.name, currency: account.currency,
       checked: previously.length === 0 || previously.includes(account.id),
     }));
+    const payment = await loadPaymentRequest(db, details.params.authorization_details);
     renderPage(ctx, 'consent', {
       clientName,
       scopes: requested.map((name) => ({ name, description: SCOPE_DESCRIPTIONS[name] ?? name })),
       needsAccounts: requested.some((scope) => ACCOUNT_SCOPES.has(scope)),
       accounts,
-      error,
+      payment: payment && paymentView(payment, userAccounts),
+      error: errorsShown?.accounts ?? null,
+      paymentError: errorsShown?.payment ?? null,
       confirmAction: `/interaction/${details.uid}/confirm`,
       denyAction: `/interaction/${details.uid}/abort`,
     }, status);
@@ -140,6 +194,23 @@ export async function expiredInteractionPage(ctx: Context, next: () => Promise<u
     }
     throw error;
   }
+}
+
+/**
+ * The payment part of the consent page: what is authorised in words, and one radio button per
+ * account of the user that can pay it (checked when there is only one).
+ */
+function paymentView(payment: PaymentRequest, userAccounts: readonly Account[]) {
+  if (!payment.valid) return { valid: false, problem: payment.problem };
+  const choices = debtorAccountChoices(userAccounts, payment.terms);
+  return {
+    valid: true,
+    type: payment.terms.type,
+    summary: payment.description.summary,
+    lines: payment.description.lines,
+    currency: payment.terms.currency,
+    debtorAccounts: choices.map((account) => ({ id: account.id, name: account.name, checked: choices.length === 1 })),
+  };
 }
 
 /** The grant id an earlier Allow on this interaction stored in its result, if any. */

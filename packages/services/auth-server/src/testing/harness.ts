@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +7,8 @@ import { Writable } from 'node:stream';
 import { openAccount } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
 import type { TestDatabase } from '@payapi/platform/testing';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { CryptoKey } from 'jose';
 import * as client from 'openid-client';
 import { createClient } from '../clients/create-client.ts';
 import type { CreatedClient, NewClient } from '../clients/create-client.ts';
@@ -156,7 +160,9 @@ export interface AuthorizeResult {
 
 /**
  * Runs the authorization-code flow with PKCE as a user would: opens the authorization URL, signs in,
- * ticks the chosen accounts on the consent page and presses Allow (or Deny).
+ * ticks the chosen accounts on the consent page and presses Allow (or Deny). With `par` the
+ * parameters are pushed first (RFC 9126, `buildAuthorizationUrlWithPAR`; with `dpop`, the code is
+ * bound to that key, RFC 9449 §10) and the browser opens the URL with the `request_uri` only.
  */
 export async function authorize(
   server: Pick<TestAuthServer, 'issuer'>,
@@ -164,12 +170,13 @@ export async function authorize(
   user: { username: string; password: string },
   options: {
     scope?: string; prompt?: string; accountIds?: string[]; deny?: boolean; agent?: UserAgent; extra?: Record<string, string>; keepConsentPage?: boolean;
+    par?: boolean; dpop?: client.DPoPHandle;
   } = {},
 ): Promise<AuthorizeResult> {
   const agent = options.agent ?? new UserAgent();
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
+  const parameters = {
     redirect_uri: REDIRECT_URI,
     scope: options.scope ?? ALL_SCOPES,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
@@ -177,7 +184,10 @@ export async function authorize(
     state,
     ...(options.prompt ? { prompt: options.prompt } : { prompt: 'consent' }),
     ...options.extra,
-  });
+  };
+  const url = options.par
+    ? await client.buildAuthorizationUrlWithPAR(config, parameters, options.dpop ? { DPoP: options.dpop } : undefined)
+    : client.buildAuthorizationUrl(config, parameters);
   let step = await agent.follow(url.toString(), server.issuer);
   for (let page = 0; page < 4 && step.response; page += 1) {
     const html = await step.response.text();
@@ -208,9 +218,34 @@ export async function authorize(
   return { callbackUrl: new URL(step.url), verifier, state, agent };
 }
 
-/** Exchanges the code of a finished {@link authorize}. */
-export async function exchange(config: client.Configuration, result: AuthorizeResult): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
-  return client.authorizationCodeGrant(config, result.callbackUrl, { pkceCodeVerifier: result.verifier, expectedState: result.state });
+/** Exchanges the code of a finished {@link authorize}; with `dpop`, for a DPoP-bound token (RFC 9449 §5). */
+export async function exchange(
+  config: client.Configuration, result: AuthorizeResult, dpop?: client.DPoPHandle,
+): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
+  return client.authorizationCodeGrant(config, result.callbackUrl, { pkceCodeVerifier: result.verifier, expectedState: result.state },
+    undefined, dpop ? { DPoP: dpop } : undefined);
+}
+
+/** A client's signing key pair for `private_key_jwt` and the public JWKS to register (`seedClient(server, { jwks })`). */
+export interface ClientKey {
+  privateKey: CryptoKey;
+  jwks: { keys: JsonWebKey[] };
+  kid: string;
+}
+
+/** A new key pair for `private_key_jwt` (ES256 unless `alg` says otherwise), its public JWK with a kid. */
+export async function generateClientKey(alg: 'ES256' | 'PS256' | 'EdDSA' | 'RS256' = 'ES256'): Promise<ClientKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = `key-${randomBytes(6).toString('hex')}`;
+  // No `alg` in the JWK: openid-client signs an Ed25519 key as `Ed25519` (RFC 9864), which a key
+  // registered with `alg: EdDSA` would not match.
+  return { privateKey, kid, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig' } as JsonWebKey] } };
+}
+
+/** openid-client configuration for a `private_key_jwt` client (RFC 7523 §2.2; the assertion's `aud` is the issuer, FAPI 2.0). */
+export async function discoverWithKey(server: Pick<TestAuthServer, 'issuer'>, clientId: string, key: Pick<ClientKey, 'privateKey' | 'kid'>): Promise<client.Configuration> {
+  return client.discovery(new URL(server.issuer), clientId, undefined, client.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }),
+    { execute: [client.allowInsecureRequests] });
 }
 
 /** RFC 7662 introspection as `config`'s client. */

@@ -3,9 +3,10 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { Knex } from 'knex';
 import type { Next } from 'koa';
 import type Provider from 'oidc-provider';
-import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuthorizationDetail, KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientCache } from '../adapter/client-cache.ts';
 import { consentedAccountIds } from '../consent/grant-accounts.ts';
+import { carriesRevokedConsent } from '../payments/rich-authorization-requests.ts';
 import { findActiveAccessToken, revokeAccessToken } from './access-token-records.ts';
 import { mayIntrospect } from './introspection-policy.ts';
 import { isResourceServer } from './resource-servers.ts';
@@ -18,9 +19,10 @@ import { revokeGrant } from './revoke-grant.ts';
  * `unsupported_token_type`. This middleware wraps its endpoints and, for exactly that answer from an
  * authenticated client, takes over: it verifies the JWT against this server's own keys and issuer,
  * looks up the token's record (see access-token-records.ts), and answers.
- * - Introspection: `active: true` with the token's claims only for the token's own client or a
- *   registered resource server that authenticated (`mayIntrospect`), and only while the token and
- *   its grant are active; otherwise `{"active": false}`.
+ * - Introspection: `active: true` with the token's claims (RFC 9396 §9.1: its `authorization_details`
+ *   too) only for the token's own client or a registered resource server that authenticated
+ *   (`mayIntrospect`), and only while the token, its grant and its payment consents are active
+ *   (not revoked by the user); otherwise `{"active": false}`.
  * - Revocation: by the token's own client only; revokes the token and its whole grant (the same
  *   policy as for every other token type here). Always `200` with an empty body (RFC 7009 §2.2).
  */
@@ -53,6 +55,9 @@ export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSON
     const record = payload?.jti ? await findActiveAccessToken(db, payload.jti) : undefined;
     if (!payload || !record) return;
     if (!(await mayIntrospect(client, record.clientId, (clientId) => isResourceServer(db, clientId, clientCache)))) return;
+    // A token for a payment consent the user revoked is refused by the resource API: inactive here too.
+    const authorizationDetails = Array.isArray(payload.authorization_details) ? payload.authorization_details as AuthorizationDetail[] : undefined;
+    if (authorizationDetails && await carriesRevokedConsent(db, authorizationDetails)) return;
     ctx.body = {
       active: true,
       iss: payload.iss,
@@ -66,6 +71,7 @@ export function jwtTokenEndpoints(provider: Provider, db: Knex, publicJwks: JSON
       token_type: payload.cnf ? 'DPoP' : 'Bearer',
       cnf: payload.cnf,
       account_ids: record.grantId ? await consentedAccountIds(db, record.grantId) : undefined,
+      authorization_details: authorizationDetails,
     };
   };
 }

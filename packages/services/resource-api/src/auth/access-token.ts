@@ -21,10 +21,34 @@ export interface AccessToken {
    * `account_ids` (an empty list at least) and a `sub` of the form `usr_…`. Both must hold.
    */
   clientCredentials: boolean;
+  /**
+   * The payment consents of the token's `authorization_details` claim (RFC 9396 §9.1), one per
+   * element of type `payment_initiation` or `payment_mandate`; empty when the claim is absent.
+   */
+  paymentConsents: readonly TokenPaymentConsent[];
   /** `cnf.jkt` (RFC 9449 §6.1) when the token is DPoP-bound, else null. */
   jkt: string | null;
   /** `exp`, seconds since the epoch. */
   expiresAt: number;
+}
+
+/**
+ * One payment element of a token's `authorization_details`, as the authorization server wrote it
+ * when the user pressed Allow (contract, "Payment consents"): what the user saw, bound to the
+ * consent (dynamic linking).
+ */
+export interface TokenPaymentConsent {
+  /** `consent_id`, `pc_…` */
+  consentId: string;
+  type: 'payment_initiation' | 'payment_mandate';
+  /** `debtor_account.account_id` */
+  debtorAccountId: string;
+  /** `creditor_account.account_id` */
+  creditorAccountId: string;
+  /** `instructed_amount.currency` (single payment) or `currency` (mandate) */
+  currency: string;
+  /** `instructed_amount.amount` of a single payment (decimal string); null for a mandate */
+  instructedAmount: string | null;
 }
 
 /** Options of {@link createAccessTokenVerifier}. */
@@ -78,6 +102,8 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'PS256'];
 
 const SPACE_DELIMITED = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 const MAX_ACCOUNT_IDS = 100;
+const MAX_AUTHORIZATION_DETAILS = 10;
+const PAYMENT_TYPES: ReadonlySet<string> = new Set(['payment_initiation', 'payment_mandate']);
 
 /**
  * Builds the access-token check of RFC 9068 §4 on the authorization server's JWKS (jose
@@ -171,8 +197,44 @@ function toAccessToken(raw: string, payload: JWTPayload): AccessToken {
     jti: text('jti'),
     scopes: new Set(scope.split(' ')),
     accountIds: new Set(accountIds as string[]),
+    paymentConsents: paymentConsentsOf(payload.authorization_details),
     clientCredentials: payload.account_ids === undefined && subject === clientId,
     jkt,
     expiresAt: payload.exp as number,
   };
+}
+
+/**
+ * The payment elements of `authorization_details`. Elements of other types are left alone; a payment
+ * element without its consent, accounts or currency makes the token unusable (our authorization
+ * server never issues one).
+ *
+ * @throws {InvalidTokenError} when the claim is not an array of objects, or a payment element is incomplete
+ */
+function paymentConsentsOf(claim: unknown): TokenPaymentConsent[] {
+  if (claim === undefined) return [];
+  if (!Array.isArray(claim) || claim.length > MAX_AUTHORIZATION_DETAILS || !claim.every(isObject)) {
+    throw new InvalidTokenError('the access token\'s "authorization_details" claim is malformed');
+  }
+  return claim.filter((element) => PAYMENT_TYPES.has(element.type as string)).map((element) => {
+    const instructed = isObject(element.instructed_amount) ? element.instructed_amount : undefined;
+    const consent = {
+      consentId: element.consent_id,
+      type: element.type as TokenPaymentConsent['type'],
+      debtorAccountId: isObject(element.debtor_account) ? element.debtor_account.account_id : undefined,
+      creditorAccountId: isObject(element.creditor_account) ? element.creditor_account.account_id : undefined,
+      currency: element.type === 'payment_initiation' ? instructed?.currency : element.currency,
+      instructedAmount: element.type === 'payment_initiation' ? instructed?.amount : null,
+    };
+    const texts = [consent.consentId, consent.debtorAccountId, consent.creditorAccountId, consent.currency];
+    if (!texts.every((text) => typeof text === 'string' && text.length > 0 && text.length <= 255)
+      || (consent.type === 'payment_initiation' && typeof consent.instructedAmount !== 'string')) {
+      throw new InvalidTokenError('the access token\'s "authorization_details" claim has an incomplete payment element');
+    }
+    return consent as TokenPaymentConsent;
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

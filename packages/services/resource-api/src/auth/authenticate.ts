@@ -6,6 +6,7 @@ import type { TokenScheme } from './challenge.ts';
 import { claimDpopProof } from './dpop-proof.ts';
 import type { DpopRequest } from './dpop-proof.ts';
 import type { DpopProofUse, DpopReplayStore } from './dpop-replay-store.ts';
+import type { RevocationCheck } from './revocations.ts';
 import { isAuthenticated, setAuthenticated, takeUnclaimedProof } from './request-token.ts';
 
 /** `Authorization: <scheme> <token>`; the token is RFC 6750 §2.1's b64token. Scheme names are case-insensitive. */
@@ -21,6 +22,13 @@ export interface AuthenticationParts {
   verifyProof: (request: DpopRequest, token: AccessToken) => Promise<DpopProofUse>;
   /** where DPoP proof uses are remembered */
   replayStore: DpopReplayStore;
+  /**
+   * Accept DPoP-bound tokens only (`SECURITY_PROFILE=fapi2`, FAPI 2.0 §5.3.2.2 point 5): a token
+   * sent with the Bearer scheme is refused before it is read. Default false.
+   */
+  requireDpop?: boolean;
+  /** whether the token's grant or payment consent was revoked (`createRevocationWatch`, or the database on every call) */
+  revocations: RevocationCheck;
 }
 
 /** The two steps of {@link createAuthentication}. */
@@ -41,9 +49,11 @@ export interface Authentication {
 
 /**
  * Reads the access token from the `Authorization` header only (never the query string or body,
- * RFC 6750 §2 / RFC 9700 §2.5), validates it, and for DPoP-bound tokens (`cnf.jkt`) requires the
+ * RFC 6750 §2 / RFC 9700 §2.5), validates it, refuses it when its grant or one of its payment
+ * consents was revoked (docs/resource-api.md, "Revocation at once": every call, reads included), and for DPoP-bound tokens (`cnf.jkt`) requires the
  * `DPoP` scheme and a valid proof (RFC 9449 §7.1); a bound token sent as `Bearer`, or an unbound
- * one sent as `DPoP`, is refused. Each proof is used once (RFC 9449 §11.1).
+ * one sent as `DPoP`, is refused. Each proof is used once (RFC 9449 §11.1). With `requireDpop`,
+ * `Bearer` is refused whatever the token.
  *
  * @throws (to the error handler) 401 `invalid_token` / `invalid_dpop_proof` with `WWW-Authenticate`;
  *   429 / 503 from `claimDpopProof`
@@ -69,12 +79,19 @@ async function readCredentials(req: Request, parts: AuthenticationParts): Promis
     throw unauthorized('Bearer', header ? 'the Authorization header is malformed' : 'an access token is required in the Authorization header');
   }
   const scheme: TokenScheme = (match[1] as string).toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
+  if (parts.requireDpop && scheme === 'Bearer') {
+    throw unauthorized('DPoP', 'this API accepts DPoP-bound access tokens only (FAPI 2.0): send the token with the DPoP scheme and a DPoP proof');
+  }
   let token: AccessToken;
   try {
     token = await parts.verifyToken(match[2] as string);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthorized(scheme, error.message);
     throw error;
+  }
+  const revoked = parts.revocations.isRevoked(token);
+  if (revoked === true || (revoked !== false && await revoked)) {
+    throw unauthorized(scheme, token.clientCredentials ? 'this access token has been revoked' : 'the grant or consent behind this access token has been revoked');
   }
   if (token.jkt !== null && scheme === 'Bearer') {
     throw unauthorized('DPoP', 'this access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof');

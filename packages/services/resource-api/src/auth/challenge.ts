@@ -23,6 +23,20 @@ export function unauthorized(scheme: TokenScheme, detail: string, error: 'invali
   return new ApiProblem(401, error, detail, { 'WWW-Authenticate': [failed, other] });
 }
 
+/**
+ * The same problem with its `WWW-Authenticate` naming DPoP only (FAPI 2.0, `SECURITY_PROFILE=fapi2`):
+ * the challenge that carries the error is given in the DPoP scheme with the accepted algorithms
+ * (RFC 9449 §7.1), and no Bearer challenge is offered. A problem without a challenge is returned as it is.
+ */
+export function dpopOnlyChallenge(problem: ApiProblem): ApiProblem {
+  const header = problem.headers['WWW-Authenticate'];
+  if (header === undefined) return problem;
+  const failed = [header].flat().find((challenge) => /^(Bearer|DPoP) error=/.test(challenge));
+  const algs = `algs="${DPOP_ALGORITHMS.join(' ')}"`;
+  const challenge = failed ? `${failed.replace(/^(Bearer|DPoP) /, 'DPoP ')}, ${algs}` : `DPoP ${algs}`;
+  return new ApiProblem(problem.status, problem.code, problem.message, { ...problem.headers, 'WWW-Authenticate': challenge });
+}
+
 /** 403 `insufficient_scope` naming the scope the endpoint needs (RFC 6750 §3.1); `detail` may say more. */
 export function insufficientScope(scheme: TokenScheme, scope: string, detail = `this endpoint needs the scope ${scope}`): ApiProblem {
   return new ApiProblem(403, 'insufficient_scope', detail, {

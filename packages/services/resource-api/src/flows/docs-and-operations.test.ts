@@ -24,6 +24,7 @@ afterEach(() => {
 const CONTRACT_OPERATIONS = [
   'get /v1/accounts', 'get /v1/accounts/{account_id}', 'get /v1/accounts/{account_id}/balance',
   'get /v1/accounts/{account_id}/transactions', 'post /v1/transfers', 'get /v1/transfers/{transfer_id}',
+  'post /v1/payments', 'get /v1/payments/{payment_id}', 'get /v1/payment-consents/{consent_id}',
   'post /v1/webhook-endpoints', 'get /v1/webhook-endpoints', 'get /v1/webhook-endpoints/{endpoint_id}', 'patch /v1/webhook-endpoints/{endpoint_id}',
   'delete /v1/webhook-endpoints/{endpoint_id}', 'post /v1/webhook-endpoints/{endpoint_id}/secret/rotate', 'post /v1/webhook-endpoints/{endpoint_id}/test',
   'get /v1/webhook-endpoints/{endpoint_id}/deliveries', 'get /v1/events', 'get /v1/events/{event_id}', 'post /v1/events/{event_id}/redeliver',

@@ -1,4 +1,6 @@
 import { AUTH_ERRORS, COMMON_ERRORS, ok, problem, security } from './responses.ts';
+import { paymentPaths } from './payment-paths.ts';
+import { PAYMENT_SCHEMAS } from './payment-schemas.ts';
 import { SCHEMAS } from './schemas.ts';
 import { WEBHOOK_SCHEMAS } from './webhook-schemas.ts';
 import { webhookPaths } from './webhook-paths.ts';
@@ -44,6 +46,8 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         'Send it as `Authorization: Bearer <token>`, or, for a DPoP-bound token (RFC 9449), as `Authorization: DPoP <token>` with a `DPoP` proof header for each request.',
         'Tokens in the query string are never read.',
         '',
+        'Payments (scope `payments:write`): ask for `authorization_details` of type `payment_initiation` or `payment_mandate` (RFC 9396, directly or through PAR); the user authorises the payment or mandate itself, and your token can pay exactly that.',
+        '',
         'Money is a decimal string in major units with exactly the currency\'s minor digits, never a JSON number.',
         'Errors are RFC 9457 `application/problem+json` documents with a stable `code`.',
         '',
@@ -52,7 +56,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
       ].join('\n'),
     },
     servers: [{ url: urls.publicUrl }],
-    tags: [{ name: 'Accounts' }, { name: 'Transactions' }, { name: 'Transfers' }, { name: 'Webhooks' }, { name: 'Events' }],
+    tags: [{ name: 'Accounts' }, { name: 'Transactions' }, { name: 'Transfers' }, { name: 'Payments' }, { name: 'Webhooks' }, { name: 'Events' }],
     paths: {
       '/v1/accounts': {
         get: {
@@ -172,10 +176,11 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           },
         },
       },
+      ...paymentPaths(),
       ...webhookPaths(),
     },
     components: {
-      schemas: { ...SCHEMAS, ...WEBHOOK_SCHEMAS },
+      schemas: { ...SCHEMAS, ...PAYMENT_SCHEMAS, ...WEBHOOK_SCHEMAS },
       headers: {
         InteractionId: { description: 'FAPI interaction id: the request\'s `x-fapi-interaction-id`, or a new UUID.', schema: { type: 'string' } },
       },
@@ -200,6 +205,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
                 'accounts:read': 'list the consented accounts, their details and balances',
                 'transactions:read': 'transaction history of the consented accounts',
                 'transfers:write': 'create transfers from the consented accounts, and read them back',
+                'payments:write': 'execute the payments the user authorised in a payment consent (authorization_details, RFC 9396)',
               },
             },
           },

@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import type { Request, RequestHandler } from 'express';
-import { LedgerError, getTransfer, isIdempotencyKey, parseAmount, preparePostTransfer } from '@payapi/ledger';
+import type { RequestHandler } from 'express';
+import { LedgerError, getTransfer, parseAmount, preparePostTransfer } from '@payapi/ledger';
 import type { PostTransferArguments, TransferRequest } from '@payapi/ledger';
 import type { Knex } from 'knex';
 import { checkGrantActive, requireActiveGrant } from '../auth/check-grant-active.ts';
 import { unauthorized } from '../auth/challenge.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
+import { requireIdempotencyKey } from '../request/idempotency-key.ts';
 import { postTransferWithGrant } from './post-transfer-with-grant.ts';
 import { toWireTransfer } from './wire.ts';
 
@@ -32,19 +33,6 @@ export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
   router.get('/v1/transfers/:transfer_id', authenticate, requireScope('transfers:write'), requireActiveGrant(db),
     sendTransfer(db));
   return router;
-}
-
-/**
- * The `Idempotency-Key` header (draft-ietf-httpapi-idempotency-key-header §2): required, one value.
- *
- * @throws {LedgerError} `invalid_request` (400) when missing, repeated or malformed
- */
-function requireIdempotencyKey(req: Request): string {
-  const keys = req.headersDistinct['idempotency-key'] ?? [];
-  if (keys.length !== 1 || !isIdempotencyKey(keys[0])) {
-    throw new LedgerError('invalid_request', 'the Idempotency-Key header is required once: 1 to 255 visible ASCII characters');
-  }
-  return keys[0] as string;
 }
 
 /**

@@ -17,6 +17,8 @@ import { authorize, discover, exchange, seedClient, seedUser, startTestAuthServe
 import type { Alice, TestAuthServer } from '@payapi/auth-server/testing';
 import { createDatabase, createLogger } from '@payapi/platform';
 import { createResourceApi } from '../app.ts';
+import { createRevocationWatch } from '../auth/revocations.ts';
+import type { RevocationWatch } from '../auth/revocations.ts';
 import type { ResourceApiOptions } from '../app.ts';
 import { loadResourceApiConfig } from '../config.ts';
 import type { ResourceApiConfig } from '../config.ts';
@@ -43,6 +45,8 @@ export interface TestApi {
   logs: string[];
   /** Where `/v1` calls are recorded (on `db` unless the test gave its own); null with `requestLog.enabled` false. */
   requestLog: RequestLog | null;
+  /** How the API notices revocations: a watch listening on its own connection, as deployed (listening once started). */
+  revocations: RevocationWatch;
   /** Closes the request log (flushing it), then the servers and pools. */
   close(): Promise<void>;
 }
@@ -50,20 +54,21 @@ export interface TestApi {
 /**
  * Starts both servers; `configure` may change the API's configuration (e.g. JWKS limits or the
  * request log's), `options` adds to the app's options (e.g. a DPoP replay store with small quotas,
- * a request log writing elsewhere). Unless given, the request log writes to the API's pool with
+ * a request log writing elsewhere), `env` goes to both servers' configuration (`SECURITY_PROFILE`). Unless given, the request log writes to the API's pool with
  * `config.requestLog`'s settings.
  */
 export async function startTestApi(
   configure: (config: ResourceApiConfig) => ResourceApiConfig = (config) => config,
   options: Pick<ResourceApiOptions, 'dpopReplayStore' | 'webhookUrlPolicy' | 'requestLog'> = {},
+  env: { SECURITY_PROFILE?: 'default' | 'fapi2' } = {},
 ): Promise<TestApi> {
   const http: Server = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const auth = await startTestAuthServer({ RESOURCE_API_URL: url, AUTH_KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET });
+  const auth = await startTestAuthServer({ RESOURCE_API_URL: url, AUTH_KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET, ...env });
   await migrateResourceApi(auth.database.db);
   const db = createDatabase({ url: auth.database.url, applicationName: 'payapi-resource-test' });
-  const config = configure(loadResourceApiConfig({ RESOURCE_API_URL: url, AUTH_ISSUER: auth.issuer, DATABASE_URL: auth.database.url, LOG_LEVEL: 'info' }));
+  const config = configure(loadResourceApiConfig({ RESOURCE_API_URL: url, AUTH_ISSUER: auth.issuer, DATABASE_URL: auth.database.url, LOG_LEVEL: 'info', ...env }));
   const responseErrors: string[] = [];
   const logs: string[] = [];
   const logDestination = new Writable({
@@ -75,10 +80,13 @@ export async function startTestApi(
   const logger = createLogger('resource-api', config.logLevel, logDestination);
   const requestLog = options.requestLog !== undefined ? options.requestLog
     : config.requestLog.enabled ? createRequestLog(db, config.requestLog, logger) : null;
+  const revocations = createRevocationWatch(db, { logger, clockToleranceSeconds: config.clockToleranceSeconds });
+  if (!(await revocations.ready(10_000))) throw new Error('the revocation watch did not start listening within 10 s');
   const app = createResourceApi(config, db, {
     ...options,
     logger,
     requestLog,
+    revocations,
     onResponseValidationError: (error: Error, _body: unknown, req: Request) => {
       responseErrors.push(`${req.method} ${req.originalUrl}: ${error.message}`);
     },
@@ -92,10 +100,12 @@ export async function startTestApi(
     responseErrors,
     logs,
     requestLog,
+    revocations,
     async close() {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
       await requestLog?.close();
+      await revocations.close();
       await db.destroy();
       await auth.close();
     },
