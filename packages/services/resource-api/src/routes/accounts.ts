@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { LedgerError, getAccount, getBalance, listPostings } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
 import type { Knex } from 'knex';
+import { requireActiveGrant } from '../auth/check-grant-active.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { consentedAccountOf, loadConsentedAccount } from './load-consented-account.ts';
@@ -10,16 +11,19 @@ import { toWireAccount, toWireBalance, toWireTransaction } from './wire.ts';
 
 /**
  * `/v1/accounts…` (docs/resource-api.md): list, one account, its balance, its history. Each
- * route reads top to bottom: authenticate, scope, consent, answer.
+ * route reads top to bottom: authenticate, scope, grant still active, consent, answer. The grant
+ * check (one query, `requireActiveGrant`) makes a revoked grant or a deleted app stop reading at
+ * once, not when its unexpired access token runs out (up to 300 s later).
  *
  * @param authenticate the `authenticate` step, built once for the app
  */
 export function accountRoutes(db: Knex, authenticate: RequestHandler): Router {
   const router = Router();
-  router.get('/v1/accounts', authenticate, requireScope('accounts:read'), listConsentedAccounts(db));
-  router.get('/v1/accounts/:account_id', authenticate, requireScope('accounts:read'), loadConsentedAccount(db), sendAccount);
-  router.get('/v1/accounts/:account_id/balance', authenticate, requireScope('accounts:read'), sendBalance(db));
-  router.get('/v1/accounts/:account_id/transactions', authenticate, requireScope('transactions:read'), loadConsentedAccount(db), sendHistoryPage(db));
+  const active = requireActiveGrant(db);
+  router.get('/v1/accounts', authenticate, requireScope('accounts:read'), active, listConsentedAccounts(db));
+  router.get('/v1/accounts/:account_id', authenticate, requireScope('accounts:read'), active, loadConsentedAccount(db), sendAccount);
+  router.get('/v1/accounts/:account_id/balance', authenticate, requireScope('accounts:read'), active, sendBalance(db));
+  router.get('/v1/accounts/:account_id/transactions', authenticate, requireScope('transactions:read'), active, loadConsentedAccount(db), sendHistoryPage(db));
   return router;
 }
 
