@@ -95,7 +95,9 @@ CREATE TABLE portal.sessions (
     developer_id text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT sessions_id_hash_check CHECK ((char_length(id_hash) = 43))
+    show_once_id text,
+    CONSTRAINT sessions_id_hash_check CHECK ((char_length(id_hash) = 43)),
+    CONSTRAINT sessions_show_once_id_check CHECK (((show_once_id IS NULL) OR (char_length(show_once_id) = 22)))
 );
 
 --

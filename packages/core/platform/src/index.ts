@@ -9,6 +9,7 @@ export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';
 export { deriveSealingKey, seal, unseal } from './seal.ts';
 export { libpqEnvironment, postgresClientCandidates } from './postgres-client-tools.ts';
+export { scriptFreePageHelmetOptions } from './page-policy.ts';
 export { repoRoot } from './repo-root.ts';
 export { isSafeText } from './safe-text.ts';
 export { listenOn, stopOnSignal } from './listen.ts';
@@ -16,6 +17,8 @@ export { DEFAULT_LOG_LEVEL, LOG_LEVELS, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, cre
 export type { LogLevel, LoggedError } from './logging/logger.ts';
 export { INTERACTION_ID_HEADER, assignInteractionId, interactionId, interactionIdOf } from './logging/interaction-id.ts';
 export { loggablePath, maskAccountIds, requestLogger } from './logging/request-log.ts';
+export { koaRequestLog } from './logging/koa-request-log.ts';
+export type { KoaRequestLogContext } from './logging/koa-request-log.ts';
 export type { RequestLogOptions } from './logging/request-log.ts';
 export { migrateSchema, rollbackSchema } from './migrations.ts';
 export type { NamedMigration, SchemaMigrations } from './migrations.ts';

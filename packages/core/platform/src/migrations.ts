@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 
 /** One migration of a package, named `YYYYMMDD_NN_what` so that names sort in order. */
@@ -63,6 +64,14 @@ interface PooledConnection {
   query(sql: string, values: unknown[]): Promise<unknown>;
 }
 
+/** How often a process waiting for another's migration asks for the lock again, ms. */
+const LOCK_POLL_MS = 100;
+
+async function tryAdvisoryLock(connection: PooledConnection, key: number): Promise<boolean> {
+  const result = await connection.query('SELECT pg_try_advisory_lock($1) AS locked', [key]) as { rows: Array<{ locked: boolean }> };
+  return result.rows[0]?.locked === true;
+}
+
 async function withAdvisoryLock<T>(db: Knex, key: number, work: () => Promise<T>): Promise<T> {
   const client = db.client as {
     acquireConnection(): Promise<PooledConnection>;
@@ -70,7 +79,9 @@ async function withAdvisoryLock<T>(db: Knex, key: number, work: () => Promise<T>
   };
   const connection = await client.acquireConnection();
   try {
-    await connection.query('SELECT pg_advisory_lock($1)', [key]);
+    // Polled rather than waited for in one `pg_advisory_lock`: the wait would count against the
+    // connection's statement and query timeouts, and another process's migration may take longer.
+    while (!(await tryAdvisoryLock(connection, key))) await sleep(LOCK_POLL_MS);
     try {
       return await work();
     } finally {

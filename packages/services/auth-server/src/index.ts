@@ -29,5 +29,5 @@ export { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
 // For the developer portal's own accounts: the same password policy, Argon2id hashing and sign-in throttle.
 export { DUMMY_PASSWORD_HASH, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './users/password-hash.ts';
 export { PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN, checkNewPassword, isPossiblePassword } from './users/password-policy.ts';
-export { createLoginThrottle } from './users/login-throttle.ts';
-export type { LoginThrottle, LoginThrottleDecision } from './users/login-throttle.ts';
+export { createLoginThrottle, createNetworkThrottle } from './users/login-throttle.ts';
+export type { LoginThrottle, LoginThrottleDecision, LoginThrottleLimit, NetworkThrottle } from './users/login-throttle.ts';

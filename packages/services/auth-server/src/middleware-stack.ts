@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Router from '@koa/router';
+import { koaRequestLog } from '@payapi/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { Knex } from 'knex';
 import helmet from 'koa-helmet';
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { accountRoutes } from './account/routes.ts';
 import type { ClientCache } from './adapter/index.ts';
@@ -12,7 +14,6 @@ import { hideSecretPlaceholder } from './clients/hide-secret-placeholder.ts';
 import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
-import { koaRequestLog } from './observability/request-log.ts';
 import { rejectUnstorableParams } from './reject-unstorable-params.ts';
 import { requireIssuerHost } from './require-issuer-host.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
@@ -44,7 +45,7 @@ export interface StackParts {
 export function useMiddlewareStack(provider: Provider, parts: StackParts, publicJwks: JSONWebKeySet): void {
   // 1. Request log and `x-fapi-interaction-id`: first, so every answer below (a 421, an error page)
   //    carries the id and is logged, and the duration covers all the work.
-  provider.use(koaRequestLog(parts.logger));
+  provider.use(koaRequestLog(parts.logger, { clientIdOf: (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId }));
   // 1b. The request's path, for the reason of a grant oidc-provider revokes by itself (`grant.revoked`).
   provider.use(rememberRequestForRevocations);
   // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too.

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
-import { createLoginThrottle } from '@payapi/auth-server';
+import { createLoginThrottle, createNetworkThrottle } from '@payapi/auth-server';
+import type { LoginThrottleLimit } from '@payapi/auth-server';
 import { createSecretBox } from '@payapi/events';
 import type { UrlPolicy } from '@payapi/events';
-import { createLogger, deriveSealingKey } from '@payapi/platform';
+import { createLogger, deriveSealingKey, koaRequestLog } from '@payapi/platform';
 import type { Knex } from 'knex';
 import Koa from 'koa';
 import type { DestinationStream, Logger } from 'pino';
@@ -12,7 +13,6 @@ import type { DeveloperPortalConfig } from './config.ts';
 import { developerRoutes } from './developers/routes.ts';
 import { cookieNames } from './http/cookies.ts';
 import { errorPages } from './http/error-pages.ts';
-import { koaRequestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { createShowOnce } from './http/show-once.ts';
 import type { PortalDeps } from './portal-deps.ts';
@@ -24,6 +24,13 @@ import { webhookRoutes } from './webhooks/routes.ts';
 
 /** How often idle sessions are deleted, ms. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
+/**
+ * Sign-ups one client network may attempt per window: each costs an Argon2id hash (about 30 ms of
+ * CPU), so one source must not be able to spend the CPU everyone else needs (docs/developer-portal.md, "Security").
+ */
+export const SIGN_UPS_PER_NETWORK: Readonly<LoginThrottleLimit> = Object.freeze({ attemptsMax: 10, windowSeconds: 15 * 60 });
+/** The sign-up counter's key prefix on the sign-in throttle's table. */
+const SIGN_UP_THROTTLE_NAME = 'portal_signup';
 /** The sealing key's purpose (scrypt salt) for the one-time display cookie; never reuse it elsewhere. */
 const SHOW_ONCE_PURPOSE = 'payapi/developer-portal/show-once/v1';
 
@@ -35,6 +42,8 @@ export interface DeveloperPortalOptions {
   logDestination?: DestinationStream;
   /** Where webhook endpoints may point (default: `config.webhooks.allowPrivateNetworks` and the system resolver). */
   webhookUrlPolicy?: UrlPolicy;
+  /** Sign-ups per client network and window (default {@link SIGN_UPS_PER_NETWORK}); tests that sign up many developers raise it. */
+  signUpLimit?: LoginThrottleLimit;
 }
 
 /** The portal's request handler and controls, not listening: pass `handler` to `http.createServer`. */
@@ -63,7 +72,8 @@ export function createDeveloperPortal(config: DeveloperPortalConfig, db: Knex, o
   const deps: PortalDeps = {
     config, db, logger, cookies, secureCookies,
     throttle: createLoginThrottle(db),
-    showOnce: createShowOnce(deriveSealingKey(config.sessionSecret, SHOW_ONCE_PURPOSE), cookies.once, secureCookies),
+    signUpThrottle: createNetworkThrottle(db, SIGN_UP_THROTTLE_NAME, options.signUpLimit ?? SIGN_UPS_PER_NETWORK),
+    showOnce: createShowOnce(db, deriveSealingKey(config.sessionSecret, SHOW_ONCE_PURPOSE), cookies.once, secureCookies),
     webhooks: {
       secrets: createSecretBox(config.webhooks.secretsKey),
       urlPolicy: options.webhookUrlPolicy ?? { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },

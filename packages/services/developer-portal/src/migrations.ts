@@ -2,12 +2,14 @@ import { migrateSchema, rollbackSchema } from '@payapi/platform';
 import type { SchemaMigrations } from '@payapi/platform';
 import type { Knex } from 'knex';
 import * as portal from '../migrations/20261207_01_portal.ts';
+import * as showOnce from '../migrations/20261207_02_show_once.ts';
 
 /** Schema `portal` and its migrations, in order. Append new ones; never edit a shipped one (regenerate `schema.sql`). */
 const PORTAL_SCHEMA: SchemaMigrations = {
   schemaName: 'portal',
   migrations: [
     { name: '20261207_01_portal', migration: portal },
+    { name: '20261207_02_show_once', migration: showOnce },
   ],
   lockKey: 0x706f7274616c, // "portal" in ASCII
 };

@@ -1,4 +1,4 @@
-import type { LoginThrottle } from '@payapi/auth-server';
+import type { LoginThrottle, NetworkThrottle } from '@payapi/auth-server';
 import type { SecretBox, UrlPolicy } from '@payapi/events';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -13,6 +13,8 @@ export interface PortalDeps {
   logger: Logger;
   /** The authorization server's sign-in throttle (`createLoginThrottle`), on the same table. */
   throttle: LoginThrottle;
+  /** Sign-ups per client network (`createNetworkThrottle` of the authorization server, on the same table). */
+  signUpThrottle: NetworkThrottle;
   showOnce: ShowOnce;
   cookies: CookieNames;
   /** Cookies are Secure and `__Host-` prefixed: the portal's URL is https. */

@@ -11,10 +11,12 @@ import type { ScenarioName } from './args.ts';
  */
 export const BOUNDS: Readonly<Record<ScenarioName, string>> = {
   balance: 'CPU: 0.46 ms per request in all (resource API 0.27, PostgreSQL 0.12, load generator 0.07) against 0.055 ms for the '
-    + 'bare Express route (0.028 + 0.027): at most 0.12 on 2 cores, measured 0.10. One SQL statement per request (the balance '
-    + 'SELECT with the owner check); verified tokens are cached, so the signature is not checked per request. The API\'s profile: '
-    + 'writev (the answer and the query on loopback sockets) about 40%, pino/pino-http child loggers ~7%, knex/pg ~8%, router and '
-    + 'OpenAPI validation ~5%. A database round trip per request is the floor a no-I/O reference never pays.',
+    + 'bare Express route (0.028 + 0.027): at most 0.12 on 2 cores, measured 0.10. Two SQL statements per request since the '
+    + 'portal review (the grant-state check, auth.access_token_account_ids, so a revoked grant or deleted app stops reading at '
+    + 'once; then the balance SELECT with the owner check); the CPU figures above predate the first and need a re-run. '
+    + 'Verified tokens are cached, so the signature is not checked per request. The API\'s profile: writev (the answer and '
+    + 'the query on loopback sockets) about 40%, pino/pino-http child loggers ~7%, knex/pg ~8%, router and OpenAPI validation ~5%. '
+    + 'A database round trip per request is the floor a no-I/O reference never pays.',
   'request-log': 'The request log adds, per call, one object pushed on an array when the answer has finished (no I/O, no '
     + 'await on the request path), and per batch of up to 1,000 rows one INSERT of seven unnested arrays on a pool of its own '
     + '(one connection): two index entries per row (client and time B-tree, time BRIN). At the balance rate that is a few '

@@ -61,7 +61,7 @@ beforeAll(async () => {
   port = await freePort();
   postgres = await startEmbeddedPostgres({ dataDir, port, database: 'faults' });
   faults = await startFaultSystem({ databaseUrl: postgres.url, users: 2, accountsPerUser: 2, openingBalanceMinor: OPENING_BALANCE_MINOR });
-}, 60_000);
+}, 180_000); // embedded PostgreSQL and four services from nothing: setup, not a timed assertion
 
 afterAll(async () => {
   await faults?.stop();

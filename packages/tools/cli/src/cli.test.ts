@@ -55,7 +55,7 @@ describe('operator CLI', () => {
         '20261130_05_client_change_notifications', '20261206_06_account_readers',
         '20261206_07_grant_checks_in_plpgsql', '20261207_08_client_secrets_and_partner_apps'],
       api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log'],
-      portal: ['20261207_01_portal'],
+      portal: ['20261207_01_portal', '20261207_02_show_once'],
     });
     expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [], portal: [] });
   });

@@ -60,8 +60,10 @@ describe('claiming ahead and recording in batches', () => {
     let worker: DeliveryWorker | undefined;
     try {
       const counts = await countStatements(pool, async () => {
-        worker = startTestWorker(pool);
+        // The backlog first: events appended while the worker runs would arrive as fast as this
+        // process can append them, so the batch sizes would measure the machine's load, not the worker.
         await appendMany('c-batches', 400);
+        worker = startTestWorker(pool);
         await waitFor('every success recorded', async () => (await deliveriesOf(database.db, endpoint.id)).every((row) => row.status === 'succeeded'), 20_000);
         await worker.stop();
         worker = undefined;

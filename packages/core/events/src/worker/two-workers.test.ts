@@ -44,9 +44,13 @@ describe('two workers on one database', () => {
     };
     await append(EVENTS / 2);
     // The two workers are told apart by the environment they stamp on events.
+    // Timeout and lease far above any answer time even on a loaded machine: a send that timed out is
+    // retried (at least once, by design), which would hide or fake what this test is about, two
+    // workers claiming one attempt.
+    const patient = { concurrencyPerEndpoint: 4, timeoutMs: 20_000, leaseMs: 60_000 };
     const workers = [
-      startTestWorker(database.db, { environment: 'sandbox', concurrencyPerEndpoint: 4 }),
-      startTestWorker(secondPool, { environment: 'live', concurrencyPerEndpoint: 4 }),
+      startTestWorker(database.db, { ...patient, environment: 'sandbox' }),
+      startTestWorker(secondPool, { ...patient, environment: 'live' }),
     ];
     try {
       await append(EVENTS / 2);

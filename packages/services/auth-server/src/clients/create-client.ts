@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readPayapiEnvironment } from '@payapi/platform';
+import { isSafeText, readPayapiEnvironment } from '@payapi/platform';
 import type { PayapiEnvironment } from '@payapi/platform';
 import type { Knex } from 'knex';
 import type { AdapterPayload } from 'oidc-provider';
@@ -152,13 +152,15 @@ function checkJwks(value: unknown): { keys: object[] } {
 }
 
 /**
- * A client's display name, trimmed: 1 to 100 printable characters.
+ * A client's display name, trimmed: 1 to 100 characters of safe text (`isSafeText`: no control
+ * characters, no bidirectional overrides or isolates, which would let a name shown on the consent
+ * page read as something else).
  *
  * @throws {ClientInputError} otherwise
  */
 export function checkClientName(value: string): string {
   const name = value.trim();
-  if (name.length < 1 || name.length > 100 || !name.isWellFormed() || /\p{Cc}/u.test(name)) {
+  if (name.length < 1 || name.length > 100 || !isSafeText(name)) {
     throw new ClientInputError('the name must be 1 to 100 printable characters');
   }
   return name;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createEndpoint, createSecretBox, listAuditEvents, listEndpoints } from '@payapi/events';
 import * as client from 'openid-client';
 import { isWellFormedClientSecret } from '../clients/client-secret-format.ts';
-import { ClientInputError } from '../clients/create-client.ts';
+import { ClientInputError, createClient } from '../clients/create-client.ts';
 import { deletePartnerApp } from '../clients/delete-partner-app.ts';
 import { approveClient, createPartnerApp, getPartnerApp, updatePartnerAppRedirectUris } from '../clients/partner-apps.ts';
 import { PENDING_REVIEW_MESSAGE } from '../clients/review-status.ts';
@@ -84,6 +84,43 @@ describe('partner apps in sandbox', () => {
       const refused = createPartnerApp(sandbox.database.db, { ...base, ...change }, { environment: 'sandbox' });
       await expect(refused).rejects.toThrow(ClientInputError);
       await expect(refused).rejects.toThrow(message);
+    }
+  });
+
+  test('portal review: a redirect URI is refused unless written exactly as the URL parser writes it back (what is checked is what is stored)', async () => {
+    const db = sandbox.database.db;
+    const base = { name: 'Tricky', owner: 'dev_review' };
+    const refused = [
+      'http://localhost\\@evil.example/cb', // localhost to a browser, evil.example to an RFC 3986 parser, over http
+      'https:\\\\evil.example\\cb',
+      'http:localhost/cb',
+      'https://partner.example/c b',
+      'https://partner.example/\tcb',
+      'https://partner.example/cb\rhttps://evil.example/',
+      'HTTPS://partner.example/cb',
+      'https://PARTNER.example/cb',
+      'https://p\u0430rtner.example/cb', // Cyrillic a: stored in Unicode, checked as punycode
+      'https://partner.example/\u202ecb',
+      'https://@partner.example/cb',
+      'http://127.1/cb',
+      'http://LOCALHOST/cb',
+      'https://partner.example',
+    ];
+    for (const uri of refused) {
+      const attempt = createPartnerApp(db, { ...base, redirectUris: [uri] }, { environment: 'sandbox' });
+      await expect(attempt).rejects.toThrow(ClientInputError);
+      await expect(attempt).rejects.toThrow(/must be written in its normal form|must be https/);
+    }
+    await expect(createClient(db, { name: 'CLI', redirectUris: ['http://localhost\\@evil.example/cb'] })).rejects.toThrow(/normal form/);
+    const app = await createPartnerApp(db, { ...base, redirectUris: ['https://partner.example/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb?x=1'] }, { environment: 'sandbox' });
+    await expect(updatePartnerAppRedirectUris(db, app.clientId, ['https://partner.example/c b'])).rejects.toThrow(/normal form, https:\/\/partner\.example\/c%20b/);
+    expect((await getPartnerApp(db, app.clientId))?.redirectUris).toEqual(['https://partner.example/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb?x=1']);
+  });
+
+  test('portal review: an app name with a bidirectional override or isolate is refused (it would misread on the consent page)', async () => {
+    for (const name of ['Pay\u202eLapyaP', 'Bank \u2066Official\u2069', 'Tab\tName']) {
+      const attempt = createPartnerApp(sandbox.database.db, { name, redirectUris: [REDIRECT_URI], owner: 'dev_review' }, { environment: 'sandbox' });
+      await expect(attempt).rejects.toThrow(/name must be 1 to 100 printable characters/);
     }
   });
 

@@ -4,7 +4,7 @@ import type { TestDatabase } from '@payapi/platform/testing';
 import { createAuthTestDatabase } from '../testing/index.ts';
 import { UserError } from './errors.ts';
 import { loginDelayMs } from './login-delay.ts';
-import { LOGIN_THROTTLE_DEFAULTS, createLoginThrottle } from './login-throttle.ts';
+import { LOGIN_THROTTLE_DEFAULTS, createLoginThrottle, createNetworkThrottle } from './login-throttle.ts';
 import type { LoginThrottle, LoginThrottleDecision } from './login-throttle.ts';
 import { usernameKey } from './username.ts';
 
@@ -247,5 +247,28 @@ describe('configuration and failures', () => {
       expect(key).not.toContain('198.51.100.23');
       expect(key.toLowerCase()).not.toContain(marker.toLowerCase());
     }
+  });
+});
+
+// Last in this file: its rows are not sign-in keys (the test above reads every key of the table).
+describe('createNetworkThrottle (the developer portal\'s sign-ups)', () => {
+  test('portal review: refuses past its limit per client network (an IPv6 /64 is one), apart from the sign-in counts', async () => {
+    const signUps = createNetworkThrottle(database.db, 'review_signup', { attemptsMax: 2, windowSeconds: 60 });
+    for (const ip of ['2001:db8:7:1::1', '2001:db8:7:1::2']) expect(await signUps.check(ip)).toEqual({ allowed: true, delayMs: 0 });
+    expectBlocked(await signUps.check('2001:db8:7:1:ffff::3'), 60);
+    expect((await signUps.check('2001:db8:7:2::1')).allowed).toBe(true);
+    const parallel = await Promise.all(Array.from({ length: 6 }, () => signUps.check('203.0.113.77')));
+    expect(parallel.filter((decision) => decision.allowed)).toHaveLength(2);
+    expect((await throttle.check(usernameKey('fresh-after-sign-ups'), '203.0.113.77')).allowed).toBe(true);
+    const { rows } = await database.db.raw<{ rows: { key: string }[] }>(`SELECT key FROM auth.login_throttle WHERE key LIKE 'review_signup:%'`);
+    expect(rows.length).toBe(3);
+    for (const { key } of rows) expect(key).toMatch(/^review_signup:[A-Za-z0-9_-]{43}$/);
+  });
+
+  test('refuses a name of the sign-in throttle or a malformed one', () => {
+    for (const name of ['login_ip', 'login_user', 'Portal', 'a:b', '']) {
+      expect(() => createNetworkThrottle(database.db, name, { attemptsMax: 1, windowSeconds: 1 })).toThrow(RangeError);
+    }
+    expect(() => createNetworkThrottle(database.db, 'ok_name', { attemptsMax: 0, windowSeconds: 1 })).toThrow(RangeError);
   });
 });

@@ -125,6 +125,39 @@ export function createLoginThrottle(db: Knex, options: LoginThrottleOptions = {}
   };
 }
 
+/**
+ * A count of a costly action per client network, refused past its limit: for what has no account
+ * to count against yet, like the developer portal's sign-ups (each costs an Argon2id hash, about
+ * 30 ms of CPU and 19 MiB, so one source must not be able to spend the CPU everyone else needs).
+ */
+export interface NetworkThrottle {
+  /**
+   * Counts one attempt from `ip`'s network (see `clientNetwork`: an IPv6 /64 is one network) and
+   * says whether it may go ahead (`delayMs` is always 0). Call it before the costly work; the count
+   * is one atomic upsert, so parallel attempts are limited too.
+   *
+   * @throws {UserError} `temporarily_unavailable` when the store fails (refuse the attempt)
+   */
+  check(ip: string): Promise<LoginThrottleDecision>;
+}
+
+/**
+ * Creates a {@link NetworkThrottle} on the sign-in throttle's table (`auth.login_throttle`), keyed
+ * `<name>:` and a SHA-256 of the network, so it shares nothing with the sign-in counts.
+ *
+ * @param name the counter's key prefix: lower-case letters and underscores, not one of the sign-in
+ *   throttle's (`login_ip`, `login_user_net`, `login_user`)
+ * @param limit attempts per fixed window (starting at the first attempt)
+ * @throws {RangeError} for a malformed or taken name, or a limit that is not positive integers
+ */
+export function createNetworkThrottle(db: Knex, name: string, limit: LoginThrottleLimit): NetworkThrottle {
+  if (!/^[a-z_]{1,40}$/.test(name) || name.startsWith('login_')) {
+    throw new RangeError(`network throttle name must be lower-case letters and underscores, not starting with login_: ${name.slice(0, 40)}`);
+  }
+  const byNetwork = limiter(db, name, checkLimit(name, limit));
+  return { check: (ip) => consume(byNetwork, networkKey(ip)) };
+}
+
 function limiter(db: Knex, keyPrefix: string, limit: LoginThrottleLimit): RateLimiterPostgres {
   // Every option explicit: nothing rests on the library's defaults.
   return new RateLimiterPostgres({

@@ -40,7 +40,7 @@ export const APP_NOTICES: Readonly<Record<string, string>> = {
  */
 export async function renderAppPage(deps: PortalDeps, ctx: Context, app: PartnerApp, extras: AppPageExtras = {}, status = 200): Promise<void> {
   const session = signedIn(ctx);
-  const shown = deps.showOnce.take(ctx, session.idHash, (value) => value.kind !== 'test_user' && value.clientId === app.clientId);
+  const shown = await deps.showOnce.take(ctx, session.idHash, (value) => value.kind !== 'test_user' && value.clientId === app.clientId);
   const endpoints = await listEndpoints(deps.db, app.clientId);
   const withDeliveries: Array<{ endpoint: WireEndpoint; deliveries: WireDelivery[] }> = [];
   for (const endpoint of endpoints) {

@@ -61,12 +61,13 @@ export function appRoutes(deps: PortalDeps): Router {
       if (message === undefined) throw error;
       return renderNewApp(ctx, { name, redirectUris: redirectUrisText, error: message }, 422);
     }
-    deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'client_secret', clientId: created.clientId, secret: created.clientSecret });
+    await deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'client_secret', clientId: created.clientId, secret: created.clientSecret });
     redirect(ctx, appPath(created.clientId));
   });
 
   router.get('/apps/:clientId', session, owned, async (ctx) => {
-    const done = typeof ctx.query.done === 'string' ? APP_NOTICES[ctx.query.done] : undefined;
+    // Own keys only: `?done=constructor` must not show Object's members.
+    const done = typeof ctx.query.done === 'string' && Object.hasOwn(APP_NOTICES, ctx.query.done) ? APP_NOTICES[ctx.query.done] : undefined;
     await renderAppPage(deps, ctx, ownedApp(ctx), { notice: done ?? null });
   });
 
@@ -86,7 +87,7 @@ export function appRoutes(deps: PortalDeps): Router {
   router.post('/apps/:clientId/secret', parseForm, session, owned, async (ctx) => {
     const app = ownedApp(ctx);
     const { clientSecret } = await rotateClientSecret(deps.db, app.clientId, { environment: deps.config.environment });
-    deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'client_secret', clientId: app.clientId, secret: clientSecret });
+    await deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'client_secret', clientId: app.clientId, secret: clientSecret });
     redirect(ctx, appPath(app.clientId));
   });
 

@@ -3,6 +3,7 @@ import {
   DUMMY_PASSWORD_HASH, PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN, UserError, checkNewPassword, hashPassword, isPossiblePassword,
   passwordHashNeedsUpgrade, verifyPassword,
 } from '@payapi/auth-server';
+import { isSafeText } from '@payapi/platform';
 import type { Knex } from 'knex';
 import { PortalInputError } from '../http/errors.ts';
 import { EMAIL_LENGTH_MAX, checkEmail, normaliseEmail } from './email.ts';
@@ -61,7 +62,9 @@ export async function createDeveloper(db: Knex, input: { email: unknown; passwor
  */
 export async function verifyDeveloperLogin(db: Knex, email: string, password: string): Promise<Developer | null> {
   const normalised = normaliseEmail(email);
-  if (normalised.length === 0 || normalised.length > EMAIL_LENGTH_MAX || !normalised.isWellFormed() || !isPossiblePassword(password)) return null;
+  // An email sign-up refuses (control characters such as NUL, which PostgreSQL refuses in text,
+  // bidirectional overrides, lone surrogates) belongs to nobody: no query, no hash.
+  if (normalised.length === 0 || normalised.length > EMAIL_LENGTH_MAX || !isSafeText(normalised) || !isPossiblePassword(password)) return null;
   const { rows } = await db.raw<{ rows: Array<Developer & { password_hash: string }> }>(
     'SELECT id, email, password_hash FROM portal.developers WHERE email = ?', [normalised]);
   const row = rows[0];

@@ -20,6 +20,8 @@ const PASSWORD_FIELD_MAX = 1024;
  * up and sign in), `/signup` (Email, Password, Create account; signs the developer in), `/signin`
  * (Email, Password, Sign in; a wrong pair shows "Invalid email or password"), `POST /signout` (ends
  * the session on the server). Every form carries a CSRF token, the two before sign-in included.
+ * Sign-ups are counted per client network (`signUpThrottle`, 429 with Retry-After past the limit),
+ * sign-ins go through the authorization server's sign-in throttle.
  */
 export function developerRoutes(deps: PortalDeps): Router {
   const router = new Router();
@@ -37,6 +39,13 @@ export function developerRoutes(deps: PortalDeps): Router {
     if (!hasAnonymousCsrf(deps, ctx)) return renderCsrfRefusal(deps, ctx);
     const form = formOf(ctx);
     const email = textField(form, 'email', EMAIL_FIELD_MAX + 64);
+    // Counted before the Argon2id hash, per client network (docs/developer-portal.md, "Security").
+    const verdict = await deps.signUpThrottle.check(ctx.ip);
+    if (!verdict.allowed) {
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+      return renderSignUp(ctx, { email, error: `Too many sign-ups from your network. Wait ${minutes} minute(s) and try again.` }, 429);
+    }
     let developer: Developer;
     try {
       developer = await createDeveloper(deps.db, { email, password: textField(form, 'password', PASSWORD_FIELD_MAX + 1) });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { SIGN_UPS_PER_NETWORK } from '../app.ts';
 import { csrfOf, textOf } from '../testing/portal-agent.ts';
 import { startTestPortal } from '../testing/portal-harness.ts';
 import type { TestPortal } from '../testing/portal-harness.ts';
@@ -150,6 +151,55 @@ describe('sign-in', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(textOf(refused.html)).toContain('Too many sign-in attempts');
+  });
+});
+
+describe('portal review', () => {
+  test('portal review: sign-up flooding: sign-ups are counted per client network before the Argon2id hash, 429 with Retry-After past the limit, also in parallel', async () => {
+    const limited = await startTestPortal({}, undefined, { signUpLimit: { attemptsMax: 3, windowSeconds: 60 } });
+    try {
+      const agent = limited.agent();
+      const token = csrfOf((await agent.get('/signup')).html, '/signup');
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, index) =>
+        agent.post('/signup', { email: `flood${index}@example.com`, password: 'a long enough password', csrf: token })));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([303, 303, 303, 429, 429, 429, 429, 429]);
+      const refused = answers.find((answer) => answer.status === 429);
+      expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(textOf(refused?.html ?? '')).toContain('Too many sign-ups from your network.');
+      const { rows } = await limited.db.raw<{ rows: Array<{ n: number }> }>(`SELECT count(*)::int AS n FROM portal.developers WHERE email LIKE 'flood%'`);
+      expect(rows[0]?.n).toBe(3);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('portal review: the default sign-up limit is 10 per client network per 15 minutes', () => {
+    expect(SIGN_UPS_PER_NETWORK).toEqual({ attemptsMax: 10, windowSeconds: 900 });
+  });
+
+  test('portal review: a sign-in email with a NUL or a bidirectional override reads "Invalid email or password", never a 500', async () => {
+    const { email, password } = await portal.signUp();
+    for (const sent of [`${email}\u0000`, `\u0000${email}`, `${email}\u202e`]) {
+      const answer = await portal.agent().submit('/signin', { email: sent, password });
+      expect(answer.status).toBe(200);
+      expect(textOf(answer.html)).toContain('Invalid email or password');
+    }
+  });
+
+  test('portal review: a form with an unsupported or corrupt Content-Encoding is refused with 415 or 400, never a 500', async () => {
+    const agent = portal.agent();
+    const token = csrfOf((await agent.get('/signin')).html, '/signin');
+    const cookie = [...agent.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const send = (encoding: string, body: Buffer) => fetch(`${portal.url}/signin`, {
+      method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': encoding, cookie },
+    });
+    const form = Buffer.from(`csrf=${encodeURIComponent(token)}&email=a%40example.com&password=whatever123`);
+    const unsupported = await send('bogus', form);
+    expect(unsupported.status).toBe(415);
+    expect(textOf(await unsupported.text())).toContain('The form could not be read');
+    expect((await send('gzip', form)).status).toBe(400);
+    expect((await send('gzip', Buffer.from([0x1f, 0x8b, 0x08, 0x00]))).status).toBe(400);
+    expect(portal.logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 });
 

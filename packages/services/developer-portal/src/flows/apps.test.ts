@@ -134,6 +134,31 @@ describe('an app\'s page', () => {
     expect(textOf(page.html)).toContain('GET /v1/accounts/1 200 1.5 ms req-1');
   });
 
+  test('portal review: ?done= shows only the page\'s own notices, never a member of Object (constructor, __proto__, toString)', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    for (const done of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const page = await agent.get(`${app.path}?done=${done}`);
+      expect(page.status).toBe(200);
+      expect(page.html).not.toMatch(/native code|\[object Object\]/);
+    }
+    expect(textOf((await agent.get(`${app.path}?done=saved`)).html)).toContain('Redirect URIs saved.');
+  });
+
+  test('portal review: a copy of the show-once cookie, replayed in the same session within its 2 minutes, shows the secret no more', async () => {
+    const { agent } = await portal.signUp();
+    const answer = await agent.submit('/apps/new', { name: 'Replay', redirect_uris: 'http://127.0.0.1:59999/cb' }, '/apps');
+    const copied = agent.cookies.get('portal_once') as string;
+    expect(copied).toBeDefined();
+    const first = await agent.get(answer.location as string);
+    expect(valueAfter(first.html, 'Client secret')).toMatch(/^sk_sandbox_/);
+    agent.cookies.set('portal_once', copied);
+    const replayed = await agent.get(answer.location as string);
+    expect(replayed.status).toBe(200);
+    expect(replayed.html).not.toContain('sk_sandbox_');
+    expect(agent.cookies.has('portal_once')).toBe(false);
+  });
+
   test('an unknown client id is 404 on every route', async () => {
     const { agent } = await portal.signUp();
     const app = await createApp(agent);

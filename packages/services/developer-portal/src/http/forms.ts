@@ -1,8 +1,24 @@
 import { bodyParser } from '@koa/bodyparser';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 
-/** Parses `application/x-www-form-urlencoded` bodies of at most 16 KiB (413 beyond); nothing else is parsed. */
-export const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+const parseFormBody = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+/**
+ * Parses `application/x-www-form-urlencoded` bodies of at most 16 KiB (413 beyond); nothing else is
+ * parsed. Whatever the parser refuses is a 4xx with `expose` (shown as "The form could not be read"
+ * by the error pages), never a 500: its own 4xx errors as they are, and those it throws without a
+ * status of its own (an unsupported `Content-Encoding` is 415 without `expose`; a body that does not
+ * inflate is a bare zlib error) as 415 and 400.
+ */
+export async function parseForm(ctx: Context, next: Next): Promise<void> {
+  try {
+    await parseFormBody(ctx, async () => undefined);
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    ctx.throw(typeof status === 'number' && status >= 400 && status < 500 ? status : 400, 'the form could not be read');
+  }
+  await next();
+}
 
 /** The parsed form, or an empty one. */
 export function formOf(ctx: Context): Record<string, unknown> {

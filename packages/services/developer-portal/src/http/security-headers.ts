@@ -1,29 +1,15 @@
+import { scriptFreePageHelmetOptions } from '@payapi/platform';
 import helmet from 'koa-helmet';
 
 /**
- * The page policy of the authorization server's pages (docs/authorization-server.md, "Pages"): CSP
- * `default-src 'none'` with no script at all (the portal has none), styles and images from itself,
- * `frame-ancestors 'none'`, forms posting only to the portal; `X-Frame-Options: DENY`; HSTS when
- * served over https. `Cache-Control: no-store` is set per page by `renderPage`.
+ * The page policy of a page without script ({@link scriptFreePageHelmetOptions}: CSP
+ * `default-src 'none'`, styles and images from the portal, forms posting only to it,
+ * `frame-ancestors 'none'`, `X-Frame-Options: DENY`, HSTS over https). `Cache-Control: no-store` is
+ * set per page by `renderPage`.
  *
  * @param https whether the portal's public URL is https
  * @returns Koa middleware
  */
 export function securityHeaders(https: boolean) {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: https,
-    crossOriginResourcePolicy: false,
-  });
+  return helmet({ ...scriptFreePageHelmetOptions(https), crossOriginResourcePolicy: false });
 }

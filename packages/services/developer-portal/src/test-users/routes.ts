@@ -22,7 +22,7 @@ export function testUserRoutes(deps: PortalDeps): Router {
 
   router.get('/test-users', sandboxOnly, requireSession(deps), async (ctx) => {
     const session = signedIn(ctx);
-    const shown = deps.showOnce.take(ctx, session.idHash, (value) => value.kind === 'test_user');
+    const shown = await deps.showOnce.take(ctx, session.idHash, (value) => value.kind === 'test_user');
     await renderTestUsers(ctx, shown?.kind === 'test_user' ? { username: shown.username, password: shown.password } : null, null);
   });
 
@@ -35,7 +35,7 @@ export function testUserRoutes(deps: PortalDeps): Router {
       if (error instanceof PortalInputError) return renderTestUsers(ctx, null, error.message, 422);
       throw error;
     }
-    deps.showOnce.put(ctx, session.idHash, { kind: 'test_user', username: created.user.username, password: created.password });
+    await deps.showOnce.put(ctx, session.idHash, { kind: 'test_user', username: created.user.username, password: created.password });
     redirect(ctx, '/test-users');
   });
 

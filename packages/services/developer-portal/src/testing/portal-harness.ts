@@ -14,6 +14,7 @@ import type { TestDatabase } from '@payapi/platform/testing';
 import { migrateResourceApi } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 import { createDeveloperPortal } from '../app.ts';
+import type { DeveloperPortalOptions } from '../app.ts';
 import type { DeveloperPortalConfig } from '../config.ts';
 import { loadDeveloperPortalConfig } from '../config.ts';
 import { migratePortal } from '../migrations.ts';
@@ -36,10 +37,21 @@ export interface TestPortal {
 let developers = 0;
 
 /**
+ * Sign-ups per network in tests: every test developer signs up from 127.0.0.1, so the limit of
+ * production would stop a test file after ten; the sign-up throttle's own test passes a small one.
+ */
+const TEST_SIGN_UP_LIMIT = { attemptsMax: 10_000, windowSeconds: 60 };
+
+/**
  * @param env extra environment for `loadDeveloperPortalConfig` (e.g. `PAYAPI_ENVIRONMENT: 'live'`)
  * @param database an already migrated test database to share; default a new one, dropped on close
+ * @param options `signUpLimit` per network (default 10,000 a minute, see `SIGN_UPS_PER_NETWORK` for production's)
  */
-export async function startTestPortal(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestPortal> {
+export async function startTestPortal(
+  env: Record<string, string> = {},
+  database?: TestDatabase,
+  options: Pick<DeveloperPortalOptions, 'signUpLimit'> = {},
+): Promise<TestPortal> {
   const owned = database === undefined;
   const testDatabase = database ?? await createTestDatabase();
   const { db } = testDatabase;
@@ -64,7 +76,7 @@ export async function startTestPortal(env: Record<string, string> = {}, database
       done();
     },
   });
-  const portal = createDeveloperPortal(config, db, { logDestination });
+  const portal = createDeveloperPortal(config, db, { logDestination, signUpLimit: options.signUpLimit ?? TEST_SIGN_UP_LIMIT });
   const server = await listenOn(createServer(portal.handler), 0, 'developer portal');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const agent = (): PortalAgent => new PortalAgent(url);

@@ -41,7 +41,7 @@ export function webhookRoutes(deps: PortalDeps): Router {
       if (message === undefined) throw error;
       return renderAppPage(deps, ctx, app, { webhookError: message, webhookForm: { url, eventTypes } }, 422);
     }
-    deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'webhook_secret', clientId: app.clientId, endpointId: created.endpoint.id, secret: created.secret });
+    await deps.showOnce.put(ctx, signedIn(ctx).idHash, { kind: 'webhook_secret', clientId: app.clientId, endpointId: created.endpoint.id, secret: created.secret });
     redirect(ctx, `${appPath(app.clientId)}#webhooks`);
   });
 

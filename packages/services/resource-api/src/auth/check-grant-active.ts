@@ -8,9 +8,9 @@ import { authenticatedOf } from './request-token.ts';
 /**
  * The grant-state question asked of the authorization server's SQL function in the shared database
  * (docs/authorization-server.md, "Grant-state check"), with one `?` for the token's `jti`: the accounts the token's grant
- * allows now (`text[]`), or NULL when the grant or token was revoked or is unknown. A user who
- * revoked the app stops money movement at once, though the token itself is still unexpired. A POST
- * of a transfer asks it inside `api.post_transfer` instead (see `routes/post-transfer-with-grant.ts`).
+ * allows now (`text[]`), or NULL when the grant or token was revoked or is unknown: asked by the
+ * routes below on every call, whatever this process has been notified of. A POST of a transfer asks it inside `api.post_transfer` instead
+ * (see `routes/post-transfer-with-grant.ts`).
  */
 const grantAccountIdsQuery = 'auth.access_token_account_ids(?)';
 
@@ -28,7 +28,11 @@ export async function checkGrantActive(db: Knex, token: AccessToken, scheme: Tok
   }
 }
 
-/** Route step running {@link checkGrantActive} (for `transfers:write` calls other than the POST). */
+/**
+ * Route step running {@link checkGrantActive}: `GET /v1/transfers/{id}`, the webhook and event routes (the POST of a
+ * transfer asks inside its statement). Every call, reads included, is also checked against the
+ * revocations this process was notified of (`authenticate`, docs/resource-api.md "Revocation at once").
+ */
 export function requireActiveGrant(db: Knex): RequestHandler {
   return async (req, _res, next) => {
     const { token, scheme } = authenticatedOf(req);

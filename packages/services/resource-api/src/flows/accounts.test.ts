@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { createPartnerApp, deletePartnerApp } from '@payapi/auth-server';
+import { discoverWithSecret } from '@payapi/auth-server/testing';
 import { transfer } from '@payapi/ledger';
-import { call, connect, seedUser, startTestApi } from '../testing/index.ts';
+import * as client from 'openid-client';
+import { authorize, call, connect, exchange, seedUser, startTestApi } from '../testing/index.ts';
 import type { Alice, Connection, TestApi } from '../testing/index.ts';
 
 let api: TestApi;
@@ -199,6 +202,36 @@ describe('GET /v1/accounts/{account_id}/transactions', () => {
     const answer = await call(api, 'GET', `/v1/accounts/${current().id}/transactions`, { token: readOnly.accessToken });
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toContain('scope="transactions:read"');
+  });
+});
+
+describe('portal review: reads stop at once when the grant goes', () => {
+  /** Each account read of `connection`'s token: its status. */
+  async function readStatuses(accessToken: string): Promise<number[]> {
+    const statuses = [];
+    for (const path of ['/v1/accounts', `/v1/accounts/${current().id}`, `/v1/accounts/${current().id}/balance`, `/v1/accounts/${current().id}/transactions`]) {
+      statuses.push((await call(api, 'GET', path, { token: accessToken })).status);
+    }
+    return statuses;
+  }
+
+  test('portal review: a deleted partner app\'s unexpired access token reads nothing more (401 invalid_token on every read)', async () => {
+    const db = api.auth.database.db;
+    const app = await createPartnerApp(db, { name: 'Deleted Reader', redirectUris: ['http://127.0.0.1:4002/callback'], owner: 'dev_review' }, { environment: 'sandbox' });
+    const config = await discoverWithSecret(api.auth, app.clientId, app.clientSecret);
+    const tokens = await exchange(config, await authorize(api.auth, config, alice, { accountIds: [current().id] }));
+    expect(await readStatuses(tokens.access_token)).toEqual([200, 200, 200, 200]);
+    await deletePartnerApp(db, app.clientId);
+    expect(await readStatuses(tokens.access_token)).toEqual([401, 401, 401, 401]);
+    const answer = await call(api, 'GET', `/v1/accounts/${current().id}/balance`, { token: tokens.access_token });
+    expect([answer.body.code, answer.body.detail]).toEqual(['invalid_token', 'the grant behind this access token has been revoked']);
+  });
+
+  test('portal review: a grant revoked by its refresh token (RFC 7009) stops reads at once too', async () => {
+    const connection = await connect(api, alice, { accountIds: [current().id] });
+    expect(await readStatuses(connection.accessToken)).toEqual([200, 200, 200, 200]);
+    await client.tokenRevocation(connection.clientConfig, connection.refreshToken as string);
+    expect(await readStatuses(connection.accessToken)).toEqual([401, 401, 401, 401]);
   });
 });
 
