@@ -93,6 +93,27 @@ describe('package boundaries', () => {
     expect(violations()).toEqual([]);
   });
 
+  test('the partner SDK depends on no package of the bank, and the partner demo only on the SDK (a partner installs the SDK alone)', () => {
+    const workspaceImports = (pkg: WorkspacePackage): string[] => {
+      const found = new Set<string>();
+      walk(pkg.root, (file) => {
+        if (!SOURCE.test(file) || ownerOf(file) !== pkg) return;
+        for (const specifier of specifiersOf(file)) {
+          const name = /^(@payapi\/[^/]+)/.exec(specifier)?.[1];
+          if (name && name !== pkg.name) found.add(name);
+        }
+      });
+      return [...found].sort();
+    };
+    const sdk = byName.get('@payapi/sdk');
+    const demo = byName.get('@payapi/partner-demo');
+    expect(sdk && demo).toBeDefined();
+    expect([...sdk!.declared].filter((name) => name.startsWith('@payapi/'))).toEqual([]);
+    expect(workspaceImports(sdk!)).toEqual([]);
+    expect([...demo!.declared].filter((name) => name.startsWith('@payapi/'))).toEqual(['@payapi/sdk']);
+    expect(workspaceImports(demo!)).toEqual(['@payapi/sdk']);
+  });
+
   test('the check sees a relative import that leaves its package', () => {
     const pkg = packages.find((candidate) => candidate.name === '@payapi/resource-api');
     expect(pkg).toBeDefined();

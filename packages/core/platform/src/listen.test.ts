@@ -40,6 +40,22 @@ describe('listenOn and requests the HTTP parser refuses', () => {
     });
   });
 
+  test('with a problem type base, the problem\'s type is the page of its code', async () => {
+    const withPages = await listenOn(createServer((_req, res) => res.end('ok')), 0, 'test server', { problemTypeBase: 'https://api.example/problems/' });
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect((withPages.address() as AddressInfo).port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+        let text = '';
+        socket.on('data', (chunk) => { text += chunk.toString('utf8'); });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({ type: 'https://api.example/problems/invalid_request', code: 'invalid_request' });
+    } finally {
+      await new Promise((resolve) => withPages.close(resolve));
+    }
+  });
+
   test('a request that is not HTTP gets 400 invalid_request, and well-formed requests are untouched', async () => {
     const answer = await raw('NOT HTTP AT ALL\r\n\r\n');
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');

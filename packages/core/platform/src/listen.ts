@@ -4,9 +4,11 @@ import type { Duplex } from 'node:stream';
 /**
  * Answers a request Node's HTTP parser refused before any handler ran (headers over 16 KiB, a
  * malformed request line or header) with an RFC 9457 problem document instead of Node's bare
- * status line, then closes the connection. A connection already reset is just destroyed.
+ * status line, then closes the connection. A connection already reset is just destroyed. The
+ * problem's `type` is `${problemTypeBase}${code}` when the service has pages for its codes, else
+ * `about:blank` (RFC 9457 §4.2.1).
  */
-function answerUnparsableRequest(error: Error & { code?: string }, socket: Duplex): void {
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Duplex, problemTypeBase: string | undefined): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -14,12 +16,13 @@ function answerUnparsableRequest(error: Error & { code?: string }, socket: Duple
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const status = tooLarge ? 431 : 400;
   const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const code = tooLarge ? 'request_header_fields_too_large' : 'invalid_request';
   const body = JSON.stringify({
-    type: 'about:blank',
+    type: problemTypeBase === undefined ? 'about:blank' : `${problemTypeBase}${code}`,
     title: reason,
     status,
     detail: tooLarge ? 'the request headers are larger than 16 KiB' : 'the request is not valid HTTP/1.1',
-    code: tooLarge ? 'request_header_fields_too_large' : 'invalid_request',
+    code,
   });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
@@ -40,15 +43,17 @@ export const HEADERS_TIMEOUT_MS = 10_000;
  * is answered 408 and closed by Node.
  *
  * @param what the service's name for the message, e.g. `authorization server`
+ * @param options `problemTypeBase`: where the service's pages for problem codes are
+ *   (`${base}${code}`, the resource API's `/problems/`); without it the parser's problems are `about:blank`
  * @returns the server, once it listens
  * @throws {Error} with one line naming the port and the service when the port is taken
  */
-export function listenOn(server: Server, port: number, what: string): Promise<Server> {
+export function listenOn(server: Server, port: number, what: string, options: { problemTypeBase?: string } = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
     });
-    server.on('clientError', answerUnparsableRequest);
+    server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerUnparsableRequest(error, socket, options.problemTypeBase));
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.listen(port, () => resolve(server));

@@ -25,7 +25,9 @@ export { createUser, findUserByUsername, getUserBySub, UserError } from './users
 export type { CreateUserOptions } from './users/index.ts';
 export { TTL_SECONDS, baseConfiguration } from './provider.ts';
 export type { BaseConfigurationOptions } from './provider.ts';
-export { OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
+export { CLIENT_CREDENTIALS_SCOPES, OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
+export { authServerOpenApiDocument } from './openapi/document.ts';
+export type { AuthOpenApiSettings } from './openapi/document.ts';
 // For the developer portal's own accounts: the same password policy, Argon2id hashing and sign-in throttle.
 export { DUMMY_PASSWORD_HASH, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './users/password-hash.ts';
 export { PASSWORD_LENGTH_MAX, PASSWORD_LENGTH_MIN, checkNewPassword, isPossiblePassword } from './users/password-policy.ts';

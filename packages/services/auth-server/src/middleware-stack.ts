@@ -14,6 +14,7 @@ import { hideSecretPlaceholder } from './clients/hide-secret-placeholder.ts';
 import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { rejectUnstorableParams } from './reject-unstorable-params.ts';
 import { requireIssuerHost } from './require-issuer-host.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
@@ -68,8 +69,10 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   // 7. Expired or finished interactions become a page that says so: wraps the interaction routes
   //    below, whose `interactionDetails` throws for them.
   provider.use(expiredInteractionPage);
-  // 8. The stylesheet of our pages, from memory (no file access per request).
+  // 8. The stylesheet of our pages, from memory (no file access per request), and the OpenAPI
+  //    document of the endpoints partners call (token, introspection, revocation, registration, PAR).
   provider.use(stylesheetRoute().routes());
+  provider.use(openApiRoutes(parts.config).routes());
   // 9. Our pages: sign-in and consent (`/interaction/…`), then connected apps (`/account/…`). Last,
   //    so steps 1-4 and 7 apply to them.
   provider.use(interactionRoutes(provider, parts.db, parts.throttle).routes());

@@ -6,7 +6,8 @@ import { createKnexAdapter } from './adapter/index.ts';
 import type { ClientCache } from './adapter/index.ts';
 import { consentedAccountIds } from './consent/grant-accounts.ts';
 import type { PrivateJwk } from './keys/signing-keys.ts';
-import { OIDC_SCOPES, RESOURCE_SCOPES, USER_GRANTABLE_SCOPES } from './scopes.ts';
+import { CLIENT_CREDENTIALS_SCOPES, OIDC_SCOPES, RESOURCE_SCOPES, USER_GRANTABLE_SCOPES } from './scopes.ts';
+import { checkClientCredentialsScope } from './tokens/client-credentials-scope.ts';
 import { recordAccessToken } from './tokens/access-token-records.ts';
 import { mayIntrospect } from './tokens/introspection-policy.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
@@ -64,8 +65,8 @@ export interface BaseConfigurationOptions {
 /**
  * The provider settings that need no database: authorization code + PKCE S256 for every client,
  * exact redirect URIs, RFC 9068 JWT access tokens (ES256) for the one resource with its scopes,
- * refresh-token rotation on every use, client credentials (the only grant of `webhooks:manage`,
- * see `CLIENT_CREDENTIALS_ONLY_SCOPES`), introspection and revocation restricted
+ * refresh-token rotation on every use, client credentials (only for `webhooks:manage`, its only
+ * scope, asked for explicitly: `checkClientCredentialsScope`), introspection and revocation restricted
  * to the token's own client (or, for introspection, a resource server that authenticated),
  * registration behind an initial access token.
  * {@link createProvider} adds storage, accounts, token records and pages; the benchmark's bare
@@ -126,10 +127,14 @@ export function baseConfiguration(options: BaseConfigurationOptions): Configurat
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, indicator) => {
           if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource indicator; use ${resource}`);
+          const clientCredentials = isClientCredentialsGrant(ctx);
+          // Asked once per client credentials request, before oidc-provider reads its scope (which
+          // would drop unknown scopes silently and issue a token without one).
+          if (clientCredentials) checkClientCredentialsScope(ctx.oidc.params?.scope as string | undefined, ctx.oidc.client?.scope);
           return {
-            // Scopes about the client itself (webhooks:manage) only for the client credentials
-            // grant; oidc-provider drops the others from what a user's grant can hold.
-            scope: (isClientCredentialsGrant(ctx) ? RESOURCE_SCOPES : USER_GRANTABLE_SCOPES).join(' '),
+            // The scopes about the client itself (webhooks:manage) for the client credentials grant,
+            // and only for it: oidc-provider drops them from what a user's grant can hold.
+            scope: (clientCredentials ? CLIENT_CREDENTIALS_SCOPES : USER_GRANTABLE_SCOPES).join(' '),
             audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: options.accessTokenTtlSeconds,

@@ -5,11 +5,15 @@
 export const RESOURCE_SCOPES = ['accounts:read', 'transactions:read', 'transfers:write', 'payments:write', 'webhooks:manage'] as const;
 
 /**
- * Scopes about the client itself, not about a user (docs/webhooks.md): granted only by the client
- * credentials grant (RFC 6749 §4.4), never in a user's grant, so no consent page offers them and no
- * code-flow token carries them.
+ * Scopes about the client itself, not about a user (docs/webhooks.md): the only scopes the client
+ * credentials grant (RFC 6749 §4.4) gives, and never in a user's grant, so no consent page offers
+ * them and no code-flow token carries them. (A user's accounts are not "under the control of the
+ * client", RFC 6749 §4.4: the account, history, transfer and payment scopes need the user's consent.)
  */
-export const CLIENT_CREDENTIALS_ONLY_SCOPES: ReadonlySet<string> = new Set(['webhooks:manage']);
+export const CLIENT_CREDENTIALS_SCOPES = ['webhooks:manage'] as const;
+
+/** {@link CLIENT_CREDENTIALS_SCOPES} as a set. */
+export const CLIENT_CREDENTIALS_ONLY_SCOPES: ReadonlySet<string> = new Set(CLIENT_CREDENTIALS_SCOPES);
 
 /** The resource scopes a user may grant to a client in the code flow. */
 export const USER_GRANTABLE_SCOPES = RESOURCE_SCOPES.filter((scope) => !CLIENT_CREDENTIALS_ONLY_SCOPES.has(scope));

@@ -29,7 +29,8 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import * as client from 'openid-client';
 import type { DestinationStream, Logger } from 'pino';
-import { BankApiError, createBankApi } from './bank-api.ts';
+import { PayApiProblem } from '@payapi/sdk';
+import { createBankApi } from './bank-api.ts';
 import type { BankApi } from './bank-api.ts';
 import type { PartnerDemoConfig } from './config.ts';
 import { createLogger, requestLogger } from './logger.ts';
@@ -75,7 +76,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
   const sessions = options.sessions ?? new SessionStore();
   const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
   const oauth = createOAuthClient(config);
-  const bank = createBankApi(config.resourceApiUrl, oauth.fetchResource);
+  const bank = createBankApi(config.resourceApiUrl, (credential) => oauth.dpopBinding(credential));
   const inbox = options.inbox ?? new WebhookInbox();
   if (config.webhooks) startWebhookRegistration({ publicUrl: config.publicUrl, oauth, bank, inbox, logger });
   const eta = new Eta({ views: join(import.meta.dirname, 'views'), autoEscape: true, cache: true });
@@ -204,7 +205,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
       session.flash = { kind: 'created', transfer };
     } catch (error) {
       if (error instanceof ConnectionEndedError) return connectionEnded(res, session);
-      if (!(error instanceof BankApiError)) throw error;
+      if (!(error instanceof PayApiProblem)) throw error;
       session.flash = { kind: 'problem', problem: { status: error.status, ...error.problem } };
     }
     res.redirect(303, '/dashboard');
@@ -303,7 +304,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
       const payment = await bank.createPayment(credentialOf(tokens), { consent_id: consentId }, idempotencyKey);
       done({ kind: 'paid', payment });
     } catch (error) {
-      if (!(error instanceof BankApiError)) throw error;
+      if (!(error instanceof PayApiProblem)) throw error;
       done({ kind: 'payment_problem', problem: { status: error.status, ...error.problem } });
     }
   }
@@ -325,7 +326,7 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     try {
       return await work(credentialOf(tokens));
     } catch (error) {
-      if (!(error instanceof BankApiError) || error.status !== 401) throw error;
+      if (!(error instanceof PayApiProblem) || error.status !== 401) throw error;
       if (!tokens.refreshToken) throw new ConnectionEndedError();
       return work(credentialOf(await refreshOnce(session, tokens)));
     }

@@ -2,8 +2,8 @@
  * The partner's side of OAuth 2.0 / OpenID Connect, on `openid-client` v6 only: discovery, the
  * authorization code flow with PKCE (S256), state and nonce, the code exchange, refresh with
  * rotation, revocation (RFC 7009), a payment consent asked for with `authorization_details`
- * (RFC 9396) through a pushed authorization request (RFC 9126), and the calls to the bank's API.
- * Nothing here knows the bank's internals.
+ * (RFC 9396) through a pushed authorization request (RFC 9126), and the DPoP handles the bank's
+ * SDK signs its API calls with (bank-api.ts). Nothing here knows the bank's internals.
  *
  * Under the bank's FAPI 2.0 profile (`SECURITY_PROFILE=fapi2`) the same steps run the FAPI way:
  * every authorization request is pushed (PAR), the client authenticates with `private_key_jwt`
@@ -12,6 +12,7 @@
  * exchange, refreshes and every API call; the app's own client-credentials token has one per process.
  */
 import type { JsonWebKey } from 'node:crypto';
+import type { DPoPBinding } from '@payapi/sdk';
 import * as client from 'openid-client';
 import type { PartnerClientKey, PartnerDemoConfig } from './config.ts';
 import { isLocalhost } from './config.ts';
@@ -55,9 +56,6 @@ export interface BankCredential {
   dpopKeyPair?: client.CryptoKeyPair | undefined;
 }
 
-/** A call to the bank's API with a credential (Bearer, or DPoP with a fresh proof). */
-export type ResourceFetch = (credential: BankCredential, url: URL, method: string, body?: string, headers?: Record<string, string>) => Promise<Response>;
-
 export interface OAuthClient {
   /** Starts a connection ("Connect your bank"): the URL to send the browser to, and the checks to keep in the session. */
   startAuthorization(): Promise<{ url: URL; pending: PendingAuthorization }>;
@@ -81,8 +79,12 @@ export interface OAuthClient {
   isExpiring(tokens: SessionTokens): boolean;
   /** An access token of the app itself (client credentials, RFC 6749 §4.4) for the bank's API with `scope`. */
   clientCredentialsToken(scope: string): Promise<BankCredential>;
-  /** Calls the bank's API (openid-client's `fetchProtectedResource`): a 401/403 challenge comes back as its response. */
-  fetchResource: ResourceFetch;
+  /**
+   * How the SDK presents a DPoP-bound credential (RFC 9449): this configuration and openid-client's
+   * DPoP handle for its key pair (one handle per key pair: it keeps the bank's DPoP nonces); undefined
+   * for a Bearer token.
+   */
+  dpopBinding(credential: BankCredential): Promise<DPoPBinding | undefined>;
 }
 
 /**
@@ -192,16 +194,9 @@ export function createOAuthClient(config: PartnerDemoConfig): OAuthClient {
       const response = await client.clientCredentialsGrant(await configuration(), { scope, ...resource }, await dpopOptions(dpopKeyPair));
       return { accessToken: response.access_token, dpopKeyPair };
     },
-    async fetchResource(credential, url, method, body, headers = {}) {
-      try {
-        return await client.fetchProtectedResource(await configuration(), credential.accessToken, url, method, body, new Headers(headers),
-          await dpopOptions(credential.dpopKeyPair));
-      } catch (error) {
-        // A 401 or 403 carries a WWW-Authenticate challenge (RFC 6750 §3, RFC 9449 §7.1): openid-client
-        // reports it as an error; its response still holds the problem details.
-        if (error instanceof client.WWWAuthenticateChallengeError && error.response) return error.response;
-        throw error;
-      }
+    async dpopBinding(credential) {
+      const options = await dpopOptions(credential.dpopKeyPair);
+      return options?.DPoP ? { configuration: await configuration(), handle: options.DPoP } : undefined;
     },
   };
 }

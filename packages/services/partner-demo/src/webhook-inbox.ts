@@ -1,10 +1,10 @@
 /**
  * What the partner demo does with the bank's webhook deliveries (the bank's docs/webhooks.md):
- * checks each one with the `standardwebhooks` library on the raw body, drops a `webhook-id` it has
+ * checks each one with the SDK's `verifyWebhook` (the `standardwebhooks` library) on the raw body, drops a `webhook-id` it has
  * seen (deliveries are at least once), and keeps the latest notifications in memory for the
  * dashboard. Everything here is synchronous and bounded, so the endpoint answers at once.
  */
-import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { WebhookVerificationError, verifyWebhook } from '@payapi/sdk';
 import { summarize } from './notification-summary.ts';
 
 /** A delivery turned into a line on the dashboard. */
@@ -36,7 +36,7 @@ export interface WebhookInboxOptions {
 
 /** The partner demo's webhook inbox: the endpoint secret, the ids seen, the latest notifications. */
 export class WebhookInbox {
-  #verifier: Webhook | undefined;
+  #secret: string | undefined;
   readonly #seen = new Set<string>();
   readonly #notifications: Notification[] = [];
   readonly #notificationsMax: number;
@@ -49,11 +49,11 @@ export class WebhookInbox {
 
   /** The endpoint's signing secret (`whsec_…`), once registration got it; until then deliveries are `not_ready`. */
   setSecret(secret: string): void {
-    this.#verifier = new Webhook(secret);
+    this.#secret = secret;
   }
 
   get ready(): boolean {
-    return this.#verifier !== undefined;
+    return this.#secret !== undefined;
   }
 
   /**
@@ -63,17 +63,14 @@ export class WebhookInbox {
    * Only a verified delivery is remembered, so a forger cannot fill the memory of seen ids.
    */
   receive(rawBody: Buffer, headers: Readonly<Record<string, string | string[] | undefined>>): Receipt {
-    if (!this.#verifier) return 'not_ready';
-    const header = (name: string): string => {
-      const value = headers[name];
-      return typeof value === 'string' ? value : '';
-    };
-    const id = header('webhook-id');
+    if (!this.#secret) return 'not_ready';
+    const id = headers['webhook-id'];
+    if (typeof id !== 'string') return 'invalid';
     let event: unknown;
     try {
-      event = this.#verifier.verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': header('webhook-timestamp'), 'webhook-signature': header('webhook-signature') });
+      event = verifyWebhook(rawBody, headers, this.#secret);
     } catch (error) {
-      if (error instanceof WebhookVerificationError || error instanceof SyntaxError) return 'invalid';
+      if (error instanceof WebhookVerificationError) return 'invalid';
       throw error;
     }
     if (this.#seen.has(id)) return 'duplicate';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from '@jest/globals';
-import { BankApiError } from './bank-api.ts';
-import type { WebhookEndpointView } from './bank-api.ts';
+import { PayApiProblem } from '@payapi/sdk';
+import type { WebhookEndpoint } from '@payapi/sdk';
 import { createLogger } from './logger.ts';
 import { SUBSCRIBED_EVENT_TYPES, registerWebhookEndpoint, startWebhookRegistration } from './webhook-registration.ts';
 import type { WebhookRegistrationParts } from './webhook-registration.ts';
@@ -9,7 +9,7 @@ import type { WebhookRegistrationParts } from './webhook-registration.ts';
 const PUBLIC_URL = 'http://127.0.0.1:4002';
 
 /** A bank with `endpoints` registered for the client, recording every call. */
-function fakeBank(endpoints: WebhookEndpointView[], fail: Array<Error | undefined> = []) {
+function fakeBank(endpoints: WebhookEndpoint[], fail: Array<Error | undefined> = []) {
   const calls: string[] = [];
   const secrets: string[] = [];
   const next = (): void => {
@@ -33,7 +33,9 @@ function fakeBank(endpoints: WebhookEndpointView[], fail: Array<Error | undefine
   return { calls, secrets, parts };
 }
 
-const endpoint = (id: string, url: string): WebhookEndpointView => ({ id, url, event_types: ['grant.revoked'], status: 'disabled' });
+const endpoint = (id: string, url: string): WebhookEndpoint => ({
+  id, url, event_types: ['grant.revoked'], status: 'disabled', description: null, disabled_reason: null, created_at: '2026-12-06T09:30:00.000000Z',
+});
 
 describe('registerWebhookEndpoint', () => {
   test('creates the endpoint when the bank has none with its URL, subscribed to the three events', async () => {
@@ -68,7 +70,7 @@ describe('startWebhookRegistration', () => {
   });
 
   test('gives up at once with a warning when the bank refuses (4xx), and never throws', async () => {
-    const refusal = new BankApiError(422, { code: 'webhook_url_not_allowed' });
+    const refusal = new PayApiProblem(422, { code: 'webhook_url_not_allowed' }, new Headers());
     const { calls, secrets, parts } = fakeBank([], [refusal]);
     const { lines, logger } = logged();
     await startWebhookRegistration({ publicUrl: PUBLIC_URL, ...parts, logger, attemptDelaysMs: [0, 5, 5] }).done;

@@ -9,13 +9,14 @@
  */
 import * as client from 'openid-client';
 import type { Logger } from 'pino';
-import { BankApiError } from './bank-api.ts';
+import { PayApiProblem } from '@payapi/sdk';
+import type { EventType } from '@payapi/sdk';
 import type { BankApi } from './bank-api.ts';
 import type { OAuthClient } from './oauth.ts';
 import type { WebhookInbox } from './webhook-inbox.ts';
 
 /** What the dashboard shows. */
-export const SUBSCRIBED_EVENT_TYPES = ['transfer.completed', 'transaction.booked', 'grant.revoked'];
+export const SUBSCRIBED_EVENT_TYPES: EventType[] = ['transfer.completed', 'transaction.booked', 'grant.revoked'];
 /** Waits before each attempt, ms: the first at once, the last about two minutes after start. */
 const ATTEMPT_DELAYS_MS = [0, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 
@@ -34,7 +35,7 @@ export interface WebhookRegistrationParts {
  * Registers the endpoint once and hands its secret to the inbox.
  *
  * @returns the endpoint id
- * @throws {BankApiError} or openid-client's errors, as the bank answered
+ * @throws {PayApiProblem} or openid-client's errors, as the bank answered
  */
 export async function registerWebhookEndpoint(parts: Omit<WebhookRegistrationParts, 'logger' | 'attemptDelaysMs'>): Promise<string> {
   const url = `${parts.publicUrl}/webhooks`;
@@ -56,7 +57,7 @@ export async function registerWebhookEndpoint(parts: Omit<WebhookRegistrationPar
  * the endpoint limit, a scope the client lacks), rather than not answering.
  */
 function isFinal(error: unknown): boolean {
-  if (error instanceof BankApiError) return error.status >= 400 && error.status < 500;
+  if (error instanceof PayApiProblem) return error.status >= 400 && error.status < 500;
   return error instanceof client.ResponseBodyError && error.status >= 400 && error.status < 500;
 }
 

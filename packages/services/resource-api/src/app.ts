@@ -9,7 +9,7 @@ import { createLogger, interactionId, requestLogger } from '@payapi/platform';
 import type { DestinationStream, Logger } from 'pino';
 import { createAccessTokenVerifier } from './auth/access-token.ts';
 import { createAuthentication } from './auth/authenticate.ts';
-import { dpopOnlyChallenge } from './auth/challenge.ts';
+import { dpopOnlyChallenge, withResourceMetadata } from './auth/challenge.ts';
 import { createDpopProofVerifier } from './auth/dpop-proof.ts';
 import { createMemoryDpopReplayStore } from './auth/dpop-replay-store.ts';
 import type { DpopReplayStore } from './auth/dpop-replay-store.ts';
@@ -17,15 +17,17 @@ import { NO_REVOCATION_CHECK, createDatabaseRevocationCheck } from './auth/revoc
 import type { RevocationCheck } from './auth/revocations.ts';
 import { authenticatedClientIdOf } from './auth/request-token.ts';
 import type { ResourceApiConfig } from './config.ts';
+import { protectedResourceMetadataUrl, protectedResourceRoutes } from './discovery/protected-resource.ts';
 import { docsRoutes } from './docs/docs-routes.ts';
-import { ApiProblem } from './errors/problem.ts';
+import { ApiProblem, problemTypeBase } from './errors/problem.ts';
 import { handleErrors } from './errors/send-problem.ts';
-import { openApiDocument } from './openapi/document.ts';
+import { documentedScopes, openApiDocument } from './openapi/document.ts';
 import { documentedPaths, findDocumentedPath } from './openapi/documented-paths.ts';
 import { refuseLooseIntegers } from './openapi/strict-integer-query.ts';
 import { cors } from './observability/cors.ts';
 import { healthRoutes } from './observability/health-routes.ts';
 import { createMetrics, recordMetrics } from './observability/metrics.ts';
+import { problemPages } from './problems/problem-pages.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -77,17 +79,19 @@ export interface ResourceApiOptions {
  * Order: interaction id, the `/v1` calls' request log (rows in `api.request_log`, recorded once
  * answered), the log lines (the shared logger of `@payapi/platform`, naming the token's client
  * once authenticated), metrics, helmet, CORS; public routes (`/healthz`,
- * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`); then for `/v1` the access
+ * `/readyz`, `/metrics`, `/openapi.json`, `/docs`, `/postman.json`, the RFC 9728 metadata at
+ * `/.well-known/oauth-protected-resource`, the error code pages `/problems/{code}`); then for `/v1` the access
  * token (401 first); then integer query parameters as plain decimals only, a JSON body parser
  * (64 KiB, a member name twice in one object refused) and express-openapi-validator (unknown path
  * 404, wrong method 405, wrong content type 415, shapes 400) before the `/v1` routes, whose first
- * step claims the DPoP proof; last, problem+json for every error.
+ * step claims the DPoP proof; last, problem+json for every error, its `type` the page of its code
+ * and its challenges naming the resource metadata (RFC 9728 §5.1).
  *
  * @param config see `loadResourceApiConfig`
  * @param db knex on the shared PostgreSQL with schemas `ledger`, `auth` and `api` migrated
  */
 export function createResourceApi(config: ResourceApiConfig, db: Knex, options: ResourceApiOptions = {}): Express {
-  const document = openApiDocument({ publicUrl: config.publicUrl, issuer: config.issuer });
+  const document = openApiDocument({ publicUrl: config.publicUrl, issuer: config.issuer, environment: config.environment });
   const logger = options.logger ?? createLogger('resource-api', config.logLevel, options.logDestination);
   const metrics = createMetrics();
   const requestLog = options.requestLog !== undefined ? options.requestLog
@@ -129,7 +133,11 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   }));
   app.use(cors(config.corsOrigins));
   app.use(healthRoutes(db, metrics));
-  app.use(docsRoutes(document));
+  app.use(docsRoutes(document, { issuer: config.issuer }));
+  app.use(protectedResourceRoutes({
+    publicUrl: config.publicUrl, issuer: config.issuer, securityProfile: config.securityProfile, scopes: documentedScopes(document),
+  }));
+  app.use(problemPages(config.publicUrl.startsWith('https:')));
 
   // On the documented paths, authentication comes before anything reads the request: a call
   // without a usable token is 401 (RFC 6750 §3.1), whatever else is wrong with it. Unknown paths
@@ -171,6 +179,9 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
   if (config.securityProfile === 'fapi2') {
     app.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => next(error instanceof ApiProblem ? dpopOnlyChallenge(error) : error));
   }
-  app.use(handleErrors);
+  // Every challenge names where the resource's metadata is (RFC 9728 §5.1).
+  const metadataUrl = protectedResourceMetadataUrl(config.publicUrl);
+  app.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => next(error instanceof ApiProblem ? withResourceMetadata(error, metadataUrl) : error));
+  app.use(handleErrors(problemTypeBase(config.publicUrl)));
   return app;
 }

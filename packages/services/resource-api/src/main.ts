@@ -18,6 +18,7 @@ import { migrateLedger } from '@payapi/ledger';
 import { migrateEvents } from '@payapi/events';
 import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
+import { problemTypeBase } from './errors/problem.ts';
 import { createRevocationWatch } from './auth/revocations.ts';
 import { loadResourceApiConfig } from './config.ts';
 import { migrateResourceApi } from './migrations.ts';
@@ -46,7 +47,8 @@ async function main(): Promise<void> {
   const revocations = config.revocationCheck === 'notices'
     ? createRevocationWatch(db, { logger, clockToleranceSeconds: config.clockToleranceSeconds })
     : undefined;
-  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog, ...(revocations ? { revocations } : {}) })), config.port, 'resource API');
+  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog, ...(revocations ? { revocations } : {}) })), config.port, 'resource API',
+    { problemTypeBase: problemTypeBase(config.publicUrl) });
   logger.info({ url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));

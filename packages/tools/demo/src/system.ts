@@ -15,7 +15,7 @@ import { migrateLedger } from '@payapi/ledger';
 import { createLogger, listenOn } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
-import { createResourceApi, createRevocationWatch, loadResourceApiConfig, migrateResourceApi } from '@payapi/resource-api';
+import { createResourceApi, createRevocationWatch, loadResourceApiConfig, migrateResourceApi, problemTypeBase } from '@payapi/resource-api';
 import type { RevocationWatch } from '@payapi/resource-api';
 import type { Knex } from 'knex';
 import type { DestinationStream } from 'pino';
@@ -100,7 +100,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       logger: createLogger('resource-api', apiConfig.logLevel, logDestination), clockToleranceSeconds: apiConfig.clockToleranceSeconds,
     }) : undefined;
     servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db, { logDestination, ...(revocations ? { revocations } : {}) })),
-      apiConfig.port, 'resource API'));
+      apiConfig.port, 'resource API', { problemTypeBase: problemTypeBase(apiConfig.publicUrl) }));
     servers.push(await listenOn(createServer(createPartnerDemo({ ...partnerConfig, payeeAccountId }, { logDestination, ...options.partnerDemo })), partnerConfig.port, 'partner demo'));
     portal = createDeveloperPortal(portalConfig, options.db, { logDestination });
     servers.push(await listenOn(createServer(portal.handler), portalConfig.port, 'developer portal'));

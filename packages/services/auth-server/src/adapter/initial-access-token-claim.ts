@@ -6,7 +6,7 @@ import { LIVE_ROW, STORE_TABLE } from './store-sql.ts';
 import type { RawRows } from './store-sql.ts';
 
 /** `error_description` of a registration with an initial access token that a registration has already used (or is using). */
-export const INITIAL_ACCESS_TOKEN_USED = 'initial access token already used: each one registers one client';
+export const INITIAL_ACCESS_TOKEN_USED = 'initial access token already used: it is single use (each one registers one client); ask the operator for a new one';
 /** `error_description` of a registration with an initial access token that was never issued, has expired or cannot be one. */
 export const INITIAL_ACCESS_TOKEN_UNKNOWN = 'initial access token unknown or expired';
 

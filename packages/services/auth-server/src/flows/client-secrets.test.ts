@@ -129,7 +129,7 @@ describe('migration 20261207_08', () => {
     // A client row as the adapter wrote it before the migration: the secret in the payload.
     await db.raw(`INSERT INTO auth.oidc_store (model, id, payload) VALUES ('Client', 'legacy-client', ?::jsonb)`, [JSON.stringify({
       client_id: 'legacy-client', client_secret: 'legacy-plain-secret', client_name: 'Legacy', redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], response_types: ['code'], scope: 'openid accounts:read',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'], response_types: ['code'], scope: 'openid accounts:read webhooks:manage',
       token_endpoint_auth_method: 'client_secret_basic',
     })]);
     expect(await migrateAuth(db)).toEqual(['20261207_08_client_secrets_and_partner_apps']);

@@ -121,11 +121,11 @@ describe('authorization code flow with PKCE', () => {
 
 describe('client credentials', () => {
   test('a confidential client gets a JWT access token for the resource API without a user', async () => {
-    const registered = await seedClient(server, { scope: 'accounts:read' });
+    const registered = await seedClient(server, { scope: 'webhooks:manage' });
     const config = await discover(server, registered);
-    const tokens = await client.clientCredentialsGrant(config, { scope: 'accounts:read', resource: RESOURCE });
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'webhooks:manage', resource: RESOURCE });
     const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ aud: RESOURCE, client_id: registered.client_id, scope: 'accounts:read' });
+    expect(claims).toMatchObject({ aud: RESOURCE, client_id: registered.client_id, scope: 'webhooks:manage' });
     expect(claims.sub).toBe(registered.client_id);
     expect((await introspect(config, tokens.access_token)).active).toBe(true);
   });

@@ -139,7 +139,7 @@ describe('what fapi2 refuses', () => {
     const { config } = await keyClient();
     const flow = await authorize(server, config, alice, { scope: SCOPE, par: true });
     expect((await oauthError(exchange(config, flow))).error).toBe('invalid_grant');
-    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'accounts:read' }))).error).toBe('invalid_grant');
+    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'webhooks:manage' }))).error).toBe('invalid_grant');
     // Refused for the missing proof alone, before the code was spent: the same code with a proof works.
     const tokens = await exchange(config, flow, client.getDPoPHandle(config, (await dpopKey()).keyPair));
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
@@ -156,7 +156,7 @@ describe('what fapi2 refuses', () => {
   test('a client assertion signed with RS256 (only PS256, ES256, EdDSA)', async () => {
     const { config } = await keyClient(await generateClientKey('RS256'));
     const dpop = client.getDPoPHandle(config, (await dpopKey()).keyPair);
-    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'accounts:read' }, { DPoP: dpop }))).error).toBe('invalid_client');
+    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'webhooks:manage' }, { DPoP: dpop }))).error).toBe('invalid_client');
   });
 
   test('response types other than code, at PAR', async () => {
@@ -172,9 +172,9 @@ describe('what fapi2 refuses', () => {
     const { config, clientId } = await keyClient();
     await server.database.db.raw(
       `UPDATE auth.oidc_store SET payload = payload || '{"dpop_bound_access_tokens": false}'::jsonb WHERE model = 'Client' AND id = ?`, [clientId]);
-    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'accounts:read' }))).error).toBe('invalid_grant');
+    expect((await oauthError(client.clientCredentialsGrant(config, { scope: 'webhooks:manage' }))).error).toBe('invalid_grant');
     const dpop = client.getDPoPHandle(config, (await dpopKey()).keyPair);
-    expect(decodeJwt((await client.clientCredentialsGrant(config, { scope: 'accounts:read' }, { DPoP: dpop })).access_token).cnf).toBeDefined();
+    expect(decodeJwt((await client.clientCredentialsGrant(config, { scope: 'webhooks:manage' }, { DPoP: dpop })).access_token).cnf).toBeDefined();
   });
 });
 
@@ -186,7 +186,7 @@ describe('dynamic registration under fapi2 (RFC 7591)', () => {
     });
     return { status: response.status, body: await response.json() as Record<string, unknown> };
   }
-  const base = { client_name: 'FAPI Partner', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'client_credentials'], scope: 'openid accounts:read' };
+  const base = { client_name: 'FAPI Partner', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'client_credentials'], scope: 'openid accounts:read webhooks:manage' };
 
   test('registers a private_key_jwt client with inline jwks, DPoP-bound, without a secret; it gets tokens with its key', async () => {
     const key = await generateClientKey('EdDSA');
@@ -196,7 +196,7 @@ describe('dynamic registration under fapi2 (RFC 7591)', () => {
     expect(answer.body.client_secret).toBeUndefined();
     const config = await discoverWithKey(server, answer.body.client_id as string, key);
     const dpop = client.getDPoPHandle(config, (await dpopKey()).keyPair);
-    const tokens = await client.clientCredentialsGrant(config, { scope: 'accounts:read' }, { DPoP: dpop }).catch((error: unknown) => {
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'webhooks:manage' }, { DPoP: dpop }).catch((error: unknown) => {
       throw new Error(JSON.stringify(error instanceof client.ResponseBodyError ? error.cause : error));
     });
     expect(decodeJwt(tokens.access_token).client_id).toBe(answer.body.client_id);

@@ -179,7 +179,7 @@ describe('deletePartnerApp', () => {
     const app = await createPartnerApp(db, { name: 'Doomed App', redirectUris: [REDIRECT_URI], owner: 'dev_3' }, { environment: 'sandbox' });
     const config = await discoverWithSecret(sandbox, app.clientId, app.clientSecret);
     const userTokens = await exchange(config, await authorize(sandbox, config, alice));
-    const clientTokens = await clientCredentialsOutcome(config, 'accounts:read webhooks:manage');
+    const clientTokens = await clientCredentialsOutcome(config, 'webhooks:manage');
     if (!('accessToken' in clientTokens)) throw new Error(`client credentials refused: ${clientTokens.error}`);
     await createEndpoint(db, { secrets: createSecretBox('partner-apps-test-webhook-secrets-key'), urlPolicy: { allowPrivateNetworks: true } },
       { clientId: app.clientId, url: 'http://127.0.0.1:9/hooks', eventTypes: ['grant.revoked'] });

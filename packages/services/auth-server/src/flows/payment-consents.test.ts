@@ -369,7 +369,7 @@ describe('the token endpoint cannot widen what was authorised', () => {
   });
 
   test('client credentials cannot carry authorization details', async () => {
-    await expect(client.clientCredentialsGrant(payments, { scope: 'accounts:read', authorization_details: JSON.stringify([singlePayment()]) }))
+    await expect(client.clientCredentialsGrant(payments, { scope: 'webhooks:manage', authorization_details: JSON.stringify([singlePayment()]) }))
       .rejects.toMatchObject({ error: 'invalid_authorization_details' });
   });
 

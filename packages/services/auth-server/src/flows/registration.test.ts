@@ -24,7 +24,7 @@ afterAll(async () => {
 interface RegistrationAnswer {
   status: number;
   wwwAuthenticate: string | null;
-  body: { client_id?: string; client_secret?: string; client_name?: string; redirect_uris?: string[]; error?: string };
+  body: { client_id?: string; client_secret?: string; client_name?: string; redirect_uris?: string[]; error?: string; error_description?: string };
 }
 
 async function register(metadata: Record<string, unknown>, initialAccessToken?: string): Promise<RegistrationAnswer> {
@@ -121,13 +121,17 @@ describe('dynamic client registration (RFC 7591)', () => {
     expect(location.searchParams.get('error_description')).toMatch(/code_challenge|PKCE/);
   });
 
-  test('an initial access token registers one client: using it again is refused', async () => {
+  test('an initial access token registers one client: using it again is refused, saying it is single use (issue 17)', async () => {
     const token = await iat();
     expect((await register(PARTNER_METADATA, token)).status).toBe(201);
     const again = await register({ ...PARTNER_METADATA, client_name: 'Second Client' }, token);
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('invalid_token');
     expect(again.body.client_id).toBeUndefined();
+    // Not oidc-provider's "invalid token provided": the body and the challenge say why.
+    const description = 'initial access token already used: it is single use (each one registers one client); ask the operator for a new one';
+    expect(again.body.error_description).toBe(description);
+    expect(again.wwwAuthenticate).toBe(`Bearer realm="${server.issuer}", error="invalid_token", error_description="${description}"`);
   });
 
   test('a refused registration (invalid metadata) leaves the initial access token usable', async () => {
@@ -139,15 +143,27 @@ describe('dynamic client registration (RFC 7591)', () => {
   });
 
   test.each([
-    ['plain http on a public host', 'http://partner.example/cb'],
-    ['a javascript: URI', 'javascript:alert(1)'],
-    ['a fragment', 'https://partner.example/cb#x'],
-  ])('a self-registered redirect URI with %s is refused with invalid_redirect_uri', async (_label, redirectUri) => {
+    ['plain http on a public host', 'http://partner.example/cb', 'redirect URI must be https (http only on localhost): http://partner.example/cb'],
+    ['a javascript: URI', 'javascript:alert(1)', 'redirect URI must be https (http only on localhost): javascript:alert(1)'],
+    ['a fragment', 'https://partner.example/cb#x', 'redirect URI must not carry a fragment or credentials: https://partner.example/cb#x'],
+    ['a form the URL parser writes otherwise', 'HTTPS://partner.example/cb', 'redirect URI must be written in its normal form, https://partner.example/cb: HTTPS://partner.example/cb'],
+  ])('a self-registered redirect URI with %s is refused with invalid_redirect_uri saying what is wrong (issue 17)', async (_label, redirectUri, description) => {
     const token = await iat();
-    const refused = await register({ client_name: 'Sloppy Partner', redirect_uris: [redirectUri] }, token);
+    const refused = await register({ client_name: 'Sloppy Partner', redirect_uris: ['https://partner.example/ok', redirectUri] }, token);
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('invalid_redirect_uri');
+    // Our rule, not oidc-provider's "redirect_uri did not match any of the client's registered redirect_uris".
+    expect(refused.body.error_description).toBe(description);
     expect(refused.body.client_id).toBeUndefined();
+  });
+
+  test('a refused post-logout redirect URI is invalid_redirect_uri naming the member and the URI', async () => {
+    const refused = await register({ ...PARTNER_METADATA, post_logout_redirect_uris: ['http://partner.example/bye'] }, await iat());
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'invalid_redirect_uri',
+      error_description: 'post_logout_redirect_uris: a post-logout redirect URI must be https (http only on localhost): http://partner.example/bye',
+    });
   });
 
   test('a client registering itself cannot become a resource server, nor take over a resource server\'s client_id', async () => {

@@ -265,10 +265,11 @@ export async function discoverWithSecret(
 }
 
 /**
- * A client-credentials token request (RFC 6749 §4.4) with `config`'s client: the access token, or
- * the OAuth error code the token endpoint answered (`invalid_client`…).
+ * A client-credentials token request (RFC 6749 §4.4) with `config`'s client, for `scope` (default
+ * `webhooks:manage`, the only scope of that grant): the access token, or the OAuth error code the
+ * token endpoint answered (`invalid_client`…).
  */
-export async function clientCredentialsOutcome(config: client.Configuration, scope = 'accounts:read'): Promise<{ accessToken: string } | { error: string }> {
+export async function clientCredentialsOutcome(config: client.Configuration, scope = 'webhooks:manage'): Promise<{ accessToken: string } | { error: string }> {
   try {
     return { accessToken: (await client.clientCredentialsGrant(config, { scope })).access_token };
   } catch (error) {

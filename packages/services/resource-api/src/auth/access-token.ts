@@ -103,7 +103,9 @@ export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'PS256'];
 const SPACE_DELIMITED = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 const MAX_ACCOUNT_IDS = 100;
 const MAX_AUTHORIZATION_DETAILS = 10;
-const PAYMENT_TYPES: ReadonlySet<string> = new Set(['payment_initiation', 'payment_mandate']);
+/** The RFC 9396 `authorization_details` types a token may carry (docs/resource-api.md, "Payments"). */
+export const PAYMENT_DETAIL_TYPES = ['payment_initiation', 'payment_mandate'] as const;
+const PAYMENT_TYPES: ReadonlySet<string> = new Set(PAYMENT_DETAIL_TYPES);
 
 /**
  * Builds the access-token check of RFC 9068 §4 on the authorization server's JWKS (jose

@@ -21,10 +21,21 @@ const DOCS_PAGE = `<!doctype html>
 </html>
 `;
 
-/** Starts Swagger UI on /openapi.json; a served file, so no inline script is needed. */
-const INITIALIZER = `window.addEventListener('load', function () {
+/**
+ * Starts Swagger UI with two documents to choose from ("Select a definition"): this API's
+ * `/openapi.json` (first) and the authorization server's (token, introspection, revocation,
+ * registration, PAR). A served file, so no inline script is needed; the issuer's URL goes in as a
+ * JSON string literal.
+ */
+function initializer(issuer: string): string {
+  const urls = JSON.stringify([
+    { url: '/openapi.json', name: 'Resource API' },
+    { url: `${issuer}/openapi.json`, name: 'Authorization server' },
+  ]);
+  return `window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({
-    url: '/openapi.json',
+    urls: ${urls},
+    'urls.primaryName': 'Resource API',
     dom_id: '#swagger-ui',
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
@@ -36,20 +47,24 @@ const INITIALIZER = `window.addEventListener('load', function () {
   window.ui.initOAuth({ usePkceWithAuthorizationCodeGrant: true });
 });
 `;
+}
 
 /** The only files of swagger-ui-dist the page loads. */
 const ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png'];
 
 /**
  * `GET /openapi.json` (the document), `GET /docs` (Swagger UI from the installed swagger-ui-dist,
- * no CDN), `GET /postman.json` (a Postman collection converted from the document, built once).
+ * no CDN, showing this document and the authorization server's at `${issuer}/openapi.json`),
+ * `GET /postman.json` (a Postman collection converted from the document, built once, ready to run:
+ * see docs/postman-partner.ts).
  */
-export function docsRoutes(document: Record<string, unknown>): Router {
+export function docsRoutes(document: Record<string, unknown>, urls: { issuer: string }): Router {
   const router = Router();
   const assetsDir = swaggerUiDist.getAbsoluteFSPath();
   const missing = ASSETS.filter((asset) => !existsSync(join(assetsDir, asset)));
   if (missing.length > 0) throw new Error(`swagger-ui-dist is incomplete: ${missing.join(', ')} missing in ${assetsDir}`);
   let collection: Promise<unknown> | null = null;
+  const initializerScript = initializer(urls.issuer);
 
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
@@ -58,7 +73,7 @@ export function docsRoutes(document: Record<string, unknown>): Router {
     res.type('html').send(DOCS_PAGE);
   });
   router.get('/docs/swagger-initializer.js', (_req, res) => {
-    res.type('text/javascript').send(INITIALIZER);
+    res.type('text/javascript').send(initializerScript);
   });
   router.get('/docs/assets/:file', (req, res, next) => {
     const file = String(req.params.file);
@@ -69,7 +84,7 @@ export function docsRoutes(document: Record<string, unknown>): Router {
     res.set('Cache-Control', 'public, max-age=3600').sendFile(file, { root: assetsDir });
   });
   router.get('/postman.json', async (_req, res) => {
-    collection ??= postmanCollection(document);
+    collection ??= postmanCollection(document, urls.issuer);
     res.json(await collection);
   });
   return router;

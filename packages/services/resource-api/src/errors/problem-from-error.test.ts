@@ -23,7 +23,7 @@ describe('problemFromError', () => {
   test('an unexpected error becomes a 500 that says nothing about it', () => {
     const { problem, unexpected } = problemFromError(new Error('relation "auth.secret_table" does not exist'));
     expect(unexpected).toBe(true);
-    expect(problem.toDocument()).toEqual({ type: 'https://payapi.example/problems/internal_error', title: 'Internal Server Error', status: 500,
+    expect(problem.toDocument('https://api.example/problems/')).toEqual({ type: 'https://api.example/problems/internal_error', title: 'Internal Server Error', status: 500,
       detail: 'the server could not answer this request; try again later', code: 'internal_error' });
   });
 

@@ -1,6 +1,7 @@
 import { EventsError } from '@payapi/events';
 import { LedgerError } from '@payapi/ledger';
 import { ApiProblem } from './problem.ts';
+import type { ProblemCode } from './problem-codes.ts';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { EVENTS_ERROR_STATUS } from './events-status.ts';
 import { LEDGER_ERROR_STATUS } from './ledger-status.ts';
@@ -18,7 +19,7 @@ interface ValidatorError {
   headers?: Record<string, string>;
 }
 
-const BODY_PARSER_PROBLEMS: Readonly<Record<string, [number, string, string]>> = {
+const BODY_PARSER_PROBLEMS: Readonly<Record<string, [number, ProblemCode, string]>> = {
   'entity.parse.failed': [400, 'invalid_request', 'the request body is not valid JSON'],
   'entity.too.large': [413, 'content_too_large', 'the request body is larger than 64 KiB'],
   'encoding.unsupported': [415, 'unsupported_media_type', 'the request body encoding is not supported'],

@@ -1,5 +1,14 @@
-/** Base of the `type` URIs of our problem documents (RFC 9457 §3.1.1): `${PROBLEM_TYPE_BASE}${code}`. */
-export const PROBLEM_TYPE_BASE = 'https://payapi.example/problems/';
+import type { ProblemCode } from './problem-codes.ts';
+
+/**
+ * Base of the `type` URIs of this API's problem documents (RFC 9457 §3.1.1): `${base}${code}` is the
+ * page `GET /problems/{code}` of the API itself, which explains the code and what to do.
+ *
+ * @param publicUrl `RESOURCE_API_URL`, without a trailing slash
+ */
+export function problemTypeBase(publicUrl: string): string {
+  return `${publicUrl}/problems/`;
+}
 
 /** The media type of every error answer (RFC 9457 §3). */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -10,7 +19,7 @@ export interface ProblemDocument {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
 }
 
 /** Titles per status: short, human, never request-specific (RFC 9457 §3.1.3). */
@@ -35,10 +44,10 @@ const TITLES: Readonly<Record<number, string>> = {
  */
 export class ApiProblem extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly headers: Readonly<Record<string, string | string[]>>;
 
-  constructor(status: number, code: string, detail: string, headers: Record<string, string | string[]> = {}) {
+  constructor(status: number, code: ProblemCode, detail: string, headers: Record<string, string | string[]> = {}) {
     super(detail);
     this.name = 'ApiProblem';
     this.status = status;
@@ -46,10 +55,14 @@ export class ApiProblem extends Error {
     this.headers = headers;
   }
 
-  /** The body to send (RFC 9457 §3.1). */
-  toDocument(): ProblemDocument {
+  /**
+   * The body to send (RFC 9457 §3.1).
+   *
+   * @param typeBase see {@link problemTypeBase}
+   */
+  toDocument(typeBase: string): ProblemDocument {
     return {
-      type: `${PROBLEM_TYPE_BASE}${this.code}`,
+      type: `${typeBase}${this.code}`,
       title: TITLES[this.status] ?? 'Error',
       status: this.status,
       detail: this.message,

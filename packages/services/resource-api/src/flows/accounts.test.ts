@@ -58,7 +58,7 @@ describe('GET /v1/accounts', () => {
     expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     expect(answer.body).toMatchObject({ status: 401, code: 'invalid_token', title: 'Unauthorized' });
-    expect(answer.body.type).toBe('https://payapi.example/problems/invalid_token');
+    expect(answer.body.type).toBe(`${api.url}/problems/invalid_token`);
   });
 
   test('never reads an access token from the query string: 401 with a Bearer challenge, as without any token', async () => {
@@ -81,7 +81,7 @@ describe('GET /v1/accounts', () => {
   test('without the accounts:read scope answers 403 insufficient_scope naming the scope', async () => {
     const answer = await call(api, 'GET', '/v1/accounts', { token: noAccountsScope.accessToken });
     expect(answer.status).toBe(403);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="accounts:read"');
+    expect(answer.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="accounts:read", resource_metadata="${api.url}/.well-known/oauth-protected-resource"`);
     expect(answer.body).toMatchObject({ status: 403, code: 'insufficient_scope' });
   });
 });

@@ -82,7 +82,7 @@ test('a 5xx answer reveals nothing internal', async () => {
   try {
     const answer = await call(api, 'POST', '/v1/transfers', { token: partner.accessToken, json: valid(), headers: { 'idempotency-key': 'fault-1' } });
     expect(answer.status).toBe(500);
-    expect(answer.body).toEqual({ type: 'https://payapi.example/problems/internal_error', title: 'Internal Server Error', status: 500,
+    expect(answer.body).toEqual({ type: `${api.url}/problems/internal_error`, title: 'Internal Server Error', status: 500,
       detail: 'the server could not answer this request; try again later', code: 'internal_error' });
     expect(JSON.stringify(answer.body)).not.toMatch(/access_token_is_active|auth\.|SELECT/);
   } finally {

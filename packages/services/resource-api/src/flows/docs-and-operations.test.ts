@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createDatabase } from '@payapi/platform';
 import { createResourceApi } from '../app.ts';
+import { PROBLEM_CODES } from '../errors/problem-codes.ts';
 import { call, connect, seedUser, startTestApi } from '../testing/index.ts';
 import type { Alice, TestApi } from '../testing/index.ts';
 
@@ -35,7 +36,7 @@ describe('GET /openapi.json', () => {
     const answer = await call(api, 'GET', '/openapi.json');
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toBe('3.1.0');
-    expect(answer.body.servers).toEqual([{ url: api.url }]);
+    expect(answer.body.servers).toEqual([{ url: api.url, description: 'This deployment: sandbox, test money only', 'x-internal': false }]);
     const operations = Object.entries(answer.body.paths as Record<string, Record<string, { security: Array<Record<string, string[]>>; responses: Record<string, unknown> }>>)
       .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ name: `${method} ${path}`, operation })));
     expect(operations.map((entry) => entry.name).sort()).toEqual([...CONTRACT_OPERATIONS].sort());
@@ -46,6 +47,44 @@ describe('GET /openapi.json', () => {
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '500']));
     }
     expect(answer.body.components.securitySchemes.oauth2.flows.authorizationCode.tokenUrl).toBe(`${api.auth.issuer}/token`);
+  });
+});
+
+describe('error codes in the document (issue 17: Problem.code was a pattern)', () => {
+  test('every problem answer of every route lists its codes as an enum of known codes; none is a pattern', async () => {
+    const document = (await call(api, 'GET', '/openapi.json')).body;
+    const resolve = (response: Record<string, unknown>) => {
+      const ref = response.$ref as string | undefined;
+      return ref ? document.components.responses[ref.split('/').pop() as string] : response;
+    };
+    let answers = 0;
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, Record<string, unknown>> }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const content = resolve(response).content?.['application/problem+json'];
+          if (!content) continue;
+          answers += 1;
+          const codes = content.schema.allOf[1].properties.code.enum as string[];
+          expect([method, path, status, codes.length > 0]).toEqual([method, path, status, true]);
+          expect(codes.filter((code) => !PROBLEM_CODES.includes(code as never))).toEqual([]);
+          expect(Object.keys(content.examples).sort()).toEqual([...codes].sort());
+          for (const example of Object.values(content.examples as Record<string, { value: { type: string; code: string } }>)) {
+            expect(example.value.type).toBe(`${api.url}/problems/${example.value.code}`);
+          }
+        }
+      }
+    }
+    expect(answers).toBeGreaterThan(100);
+    const problem = document.components.schemas.Problem.properties;
+    expect(problem.code).toEqual({ type: 'string', enum: PROBLEM_CODES, example: 'insufficient_funds' });
+    expect(JSON.stringify(document.paths)).not.toContain('"pattern":"^[a-z][a-z0-9_]*$"');
+  });
+
+  test('the routes that create something link to where it is read (the Postman collection chains on these)', async () => {
+    const document = (await call(api, 'GET', '/openapi.json')).body;
+    expect(document.paths['/v1/transfers'].post.responses['201'].links.GetTransfer).toEqual({
+      operationId: 'getTransfer', parameters: { transfer_id: '$response.body#/id' }, description: 'Read the transfer back by its `id`.',
+    });
   });
 });
 
@@ -67,7 +106,8 @@ describe('GET /docs', () => {
       expect(asset.status).toBe(200);
     }
     const initializer = await call(api, 'GET', '/docs/swagger-initializer.js');
-    expect(initializer.body).toContain("url: '/openapi.json'");
+    expect(initializer.body).toContain('{"url":"/openapi.json","name":"Resource API"}');
+    expect(initializer.body).toContain(`{"url":"${api.auth.issuer}/openapi.json","name":"Authorization server"}`);
   });
 
   test('does not serve other files of the package', async () => {

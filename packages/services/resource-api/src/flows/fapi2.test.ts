@@ -11,7 +11,7 @@ import * as client from 'openid-client';
 import { authorize, call, exchange, seedClient, seedUser, startTestApi } from '../testing/index.ts';
 import type { Alice, TestApi } from '../testing/index.ts';
 
-const DPOP_ONLY = /^DPoP error="(invalid_token|invalid_dpop_proof)", error_description="[^"]+", algs="ES256 PS256 EdDSA"$/;
+const DPOP_ONLY = /^DPoP error="(invalid_token|invalid_dpop_proof)", error_description="[^"]+", algs="ES256 PS256 EdDSA", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource"$/;
 
 let api: TestApi;
 let alice: Alice;

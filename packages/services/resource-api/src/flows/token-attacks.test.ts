@@ -44,6 +44,15 @@ async function expectRefused(token: string, detail: RegExp): Promise<void> {
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
+test('a 401\'s error_description keeps every word of the problem\'s detail, quotes as single quotes (issue 17)', async () => {
+  const { scope: _scope, ...withoutScope } = realClaims;
+  const answer = await call(api, 'GET', '/v1/accounts', { token: await forge(withoutScope) });
+  expect(answer.status).toBe(401);
+  expect(answer.body.detail).toBe('the access token\'s "scope" claim is not acceptable');
+  const description = /error_description="([^"]*)"/.exec(answer.headers.get('www-authenticate') ?? '')?.[1];
+  expect(description).toBe('the access token\'s \'scope\' claim is not acceptable');
+});
+
 describe('access tokens the API accepts', () => {
   test('a real token from the code flow', async () => {
     const answer = await call(api, 'GET', '/v1/accounts', { token: partner.accessToken });

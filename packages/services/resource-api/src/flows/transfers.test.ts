@@ -69,7 +69,7 @@ describe('POST /v1/transfers', () => {
     const answer = await post(body());
     expect(answer.status).toBe(status);
     expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(answer.body).toMatchObject({ status, code, type: `https://payapi.example/problems/${code}` });
+    expect(answer.body).toMatchObject({ status, code, type: `${api.url}/problems/${code}` });
   });
 
   test('finding 6 (security review, docs/security.md): a body with a member name twice (the later amount larger) is 400 invalid_request and books nothing', async () => {
@@ -120,7 +120,7 @@ describe('POST /v1/transfers', () => {
   test('without the transfers:write scope answers 403 naming it', async () => {
     const answer = await post({ source_account_id: current(), destination_account_id: savings(), amount: '1.00', currency: 'CNY' }, newKey(), readOnly.accessToken);
     expect(answer.status).toBe(403);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="transfers:write"');
+    expect(answer.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="transfers:write", resource_metadata="${api.url}/.well-known/oauth-protected-resource"`);
   });
 });
 

@@ -62,12 +62,16 @@ describe('callers that are refused on every route', () => {
   test.each(ROUTES)('%s %s with a user\'s token from the code flow is 403 insufficient_scope', async (...route) => {
     const answer = await request(user.accessToken, route);
     expect([answer.status, answer.body.code]).toEqual([403, 'insufficient_scope']);
-    expect(answer.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="webhooks:manage"');
+    expect(answer.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="${api.url}/.well-known/oauth-protected-resource"`);
   });
 
   test.each(ROUTES)('%s %s with a client-credentials token without webhooks:manage is 403 insufficient_scope', async (...route) => {
-    const readOnly = await connectClient(api, { scope: 'accounts:read' });
-    const answer = await request(readOnly.accessToken, route);
+    // The authorization server issues client-credentials tokens with webhooks:manage only (issue 17);
+    // the API checks the scope all the same, on a token signed with its key.
+    const [key] = await loadSigningKeys(api.auth.database.db, deriveSigningKeySealingKey(TEST_KEY_ENCRYPTION_SECRET)) as [PrivateJwk];
+    const readOnly = await new SignJWT({ ...decodeJwt(owner.accessToken), scope: 'accounts:read' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid }).sign(await importJWK(key, 'ES256'));
+    const answer = await request(readOnly, route);
     expect([answer.status, answer.body.code]).toEqual([403, 'insufficient_scope']);
   });
 

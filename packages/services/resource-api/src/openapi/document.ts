@@ -1,15 +1,20 @@
-import { AUTH_ERRORS, COMMON_ERRORS, ok, problem, security } from './responses.ts';
+import type { PayapiEnvironment } from '@payapi/platform';
+import { problemTypeBase } from '../errors/problem.ts';
+import { AUTH_ERRORS, COMMON_ERRORS, IDEMPOTENCY_KEY_PARAMETER, LIMIT_PARAMETER, PROBLEM_TYPE_BASE_PLACEHOLDER, ok, problem, security } from './responses.ts';
 import { paymentPaths } from './payment-paths.ts';
 import { PAYMENT_SCHEMAS } from './payment-schemas.ts';
 import { SCHEMAS } from './schemas.ts';
 import { WEBHOOK_SCHEMAS } from './webhook-schemas.ts';
 import { webhookPaths } from './webhook-paths.ts';
 
-/** Where the document's URLs point: this API and its authorization server. */
+/** Where the document's URLs point: this API and its authorization server; and which deployment it describes. */
 export interface OpenApiUrls {
   publicUrl: string;
   issuer: string;
+  /** `PAYAPI_ENVIRONMENT` of the deployment (default `sandbox`), named in the server's description. */
+  environment?: PayapiEnvironment;
 }
+
 
 const ACCOUNT_EXAMPLE = { id: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8', name: 'Alice Current', currency: 'CNY', type: 'current', created_at: '2026-11-29T21:23:37.123456Z' };
 const TRANSFER_EXAMPLE = {
@@ -19,22 +24,24 @@ const TRANSFER_EXAMPLE = {
 };
 
 const ACCOUNT_ID_PARAMETER = {
-  name: 'account_id', in: 'path', required: true, description: 'An account consented in the token; any other answers 404.',
+  name: 'account_id', in: 'path', required: true, description: 'An account consented in the token (from `GET /v1/accounts`); any other answers 404.',
   schema: { type: 'string', maxLength: 255 }, example: ACCOUNT_EXAMPLE.id,
 };
 
 /**
  * The OpenAPI 3.1 document of the `/v1` surface: the single source of truth for the request
  * shapes (validated by express-openapi-validator) and the response shapes (checked in tests).
- * A partner should be able to integrate from it alone: scopes, examples and every error `code`
- * are in it.
+ * A partner should be able to integrate from it alone: scopes, examples and, per route and
+ * status, the enum of error `code`s it may answer (each code's page is its problem `type`).
  *
  * @returns a fresh plain object (JSON-serialisable)
  */
 export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
-  // A deep copy: express-openapi-validator annotates the document it is given in place, and the
-  // shared parts (COMMON_ERRORS…) must stay pristine for the next app built in the same process.
-  return structuredClone({
+  const environment = urls.environment ?? 'sandbox';
+  // A deep copy through JSON: express-openapi-validator annotates the document it is given in
+  // place, and the shared parts (COMMON_ERRORS…) must stay pristine for the next app built in the
+  // same process. On the way, problem types get this API's URL (see PROBLEM_TYPE_BASE_PLACEHOLDER).
+  return JSON.parse(JSON.stringify({
     openapi: '3.1.0',
     info: {
       title: 'Payment open API: resource API',
@@ -51,11 +58,18 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         'Money is a decimal string in major units with exactly the currency\'s minor digits, never a JSON number.',
         'Errors are RFC 9457 `application/problem+json` documents with a stable `code`.',
         '',
-        'Webhooks and the event log (scope `webhooks:manage`) belong to your client, not to a user: call them with a client-credentials token (`grant_type=client_credentials`).',
+        'Webhooks and the event log (scope `webhooks:manage`) belong to your client, not to a user: call them with a client-credentials token (`grant_type=client_credentials`, `scope=webhooks:manage`, the only scope that grant gives). Every other route needs a user\'s token from the authorization code flow.',
         'Every answer carries `x-fapi-interaction-id` (yours, echoed, or a new one): quote it when you contact support.',
+        '',
+        `The authorization server's endpoints (token, introspection, revocation, registration, pushed authorization requests) are described in its own OpenAPI document: ${urls.issuer}/openapi.json (in /docs: "Select a definition"). This API's protected resource metadata (RFC 9728): ${urls.publicUrl}/.well-known/oauth-protected-resource. Every error code: ${urls.publicUrl}/problems.`,
       ].join('\n'),
+      contact: { name: 'API support: quote the x-fapi-interaction-id of the answer', url: `${urls.publicUrl}/problems` },
     },
-    servers: [{ url: urls.publicUrl }],
+    servers: [{
+      url: urls.publicUrl,
+      description: environment === 'live' ? 'This deployment: live (production), real money' : 'This deployment: sandbox, test money only',
+      'x-internal': false,
+    }],
     tags: [{ name: 'Accounts' }, { name: 'Transactions' }, { name: 'Transfers' }, { name: 'Payments' }, { name: 'Webhooks' }, { name: 'Events' }],
     paths: {
       '/v1/accounts': {
@@ -64,7 +78,9 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           description: 'Scope `accounts:read`. Only the accounts the user consented to for this grant.',
           security: security('accounts:read'),
           responses: {
-            '200': ok('The consented accounts', 'AccountList', { data: [ACCOUNT_EXAMPLE] }),
+            '200': { ...ok('The consented accounts', 'AccountList', { data: [ACCOUNT_EXAMPLE] }), links: {
+              GetAccount: { operationId: 'getAccount', parameters: { account_id: '$response.body#/data/0/id' }, description: 'Each `data[].id` is an `account_id` for the account routes.' },
+            } },
             ...AUTH_ERRORS, ...COMMON_ERRORS,
           },
         },
@@ -104,10 +120,10 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           security: security('transactions:read'),
           parameters: [
             ACCOUNT_ID_PARAMETER,
-            { name: 'limit', in: 'query', description: 'Rows per page, 1 to 100 (default 20).', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+            { ...LIMIT_PARAMETER, description: 'Rows per page, 1 to 100 (default 20).' },
             { name: 'cursor', in: 'query', description: '`next_cursor` of the page before.', schema: { type: 'string', minLength: 1, maxLength: 512 } },
-            { name: 'from', in: 'query', description: 'RFC 3339 with offset; rows booked at or after it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time' }, example: '2026-11-01T00:00:00+08:00' },
-            { name: 'to', in: 'query', description: 'RFC 3339 with offset; rows booked before it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time' }, example: '2026-12-01T00:00:00+08:00' },
+            { name: 'from', in: 'query', description: 'RFC 3339 with offset; rows booked at or after it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time', maxLength: 40 }, example: '2026-11-01T00:00:00+08:00' },
+            { name: 'to', in: 'query', description: 'RFC 3339 with offset; rows booked before it. Encode `+` as `%2B`.', allowReserved: true, schema: { type: 'string', format: 'date-time', maxLength: 40 }, example: '2026-12-01T00:00:00+08:00' },
           ],
           responses: {
             '200': ok('One page of history', 'TransactionPage', {
@@ -135,11 +151,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
             'Keys are scoped to your client and the user the token was issued for: two users of your app never share a key.',
           ].join('\n'),
           security: security('transfers:write'),
-          parameters: [{
-            name: 'Idempotency-Key', in: 'header', required: true,
-            description: '1 to 255 visible ASCII characters; a UUID is a good choice.',
-            schema: { type: 'string', pattern: '^[!-~]{1,255}$' }, example: '5f0c7a52-8c1b-4a4e-9d55-0f1d5a3f6b21',
-          }],
+          parameters: [{ ...IDEMPOTENCY_KEY_PARAMETER, example: '5f0c7a52-8c1b-4a4e-9d55-0f1d5a3f6b21' }],
           requestBody: {
             required: true,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/TransferRequest' }, example: {
@@ -147,10 +159,12 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
               amount: '12.34', currency: 'CNY', description: 'Dinner' } } },
           },
           responses: {
-            '201': ok('The transfer, completed', 'Transfer', TRANSFER_EXAMPLE, {
-              Location: { description: 'The transfer\'s URL.', schema: { type: 'string' } },
+            '201': { ...ok('The transfer, completed', 'Transfer', TRANSFER_EXAMPLE, {
+              Location: { description: 'The transfer\'s URL.', schema: { type: 'string', format: 'uri-reference', maxLength: 2048 } },
               'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same key.', schema: { type: 'string', enum: ['true'] } },
-            }),
+            }), links: {
+              GetTransfer: { operationId: 'getTransfer', parameters: { transfer_id: '$response.body#/id' }, description: 'Read the transfer back by its `id`.' },
+            } },
             '400': problem('400 Bad Request: malformed JSON, a missing or extra field, a bad amount or key', ['invalid_request', 'invalid_amount', 'unsupported_currency']),
             ...AUTH_ERRORS,
             '404': problem('404 Not Found: the source is not a consented account, or the destination does not exist', ['account_not_found']),
@@ -182,20 +196,27 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
     components: {
       schemas: { ...SCHEMAS, ...PAYMENT_SCHEMAS, ...WEBHOOK_SCHEMAS },
       headers: {
-        InteractionId: { description: 'FAPI interaction id: the request\'s `x-fapi-interaction-id`, or a new UUID.', schema: { type: 'string' } },
+        InteractionId: { description: 'FAPI interaction id: the request\'s `x-fapi-interaction-id`, or a new UUID.', schema: { type: 'string', maxLength: 255 } },
+        'Access-Control-Allow-Origin': {
+          description: 'The calling origin, when it is one of the deployment\'s `CORS_ORIGINS` (none by default: browsers then keep the answer from scripts). Never `*`.',
+          schema: { type: 'string', format: 'uri', maxLength: 2048 },
+        },
       },
       responses: {
         Unauthorized: problem('401 Unauthorized: no token, or an invalid, expired or revoked one, or a bad DPoP proof', ['invalid_token', 'invalid_dpop_proof'], {
-          'WWW-Authenticate': { description: 'e.g. `Bearer error="invalid_token", error_description="…"` (RFC 6750 §3), or `DPoP error="invalid_dpop_proof"` (RFC 9449 §7.1).', schema: { type: 'string' } },
+          'WWW-Authenticate': {
+            description: `e.g. \`Bearer error="invalid_token", error_description="…", resource_metadata="${urls.publicUrl}/.well-known/oauth-protected-resource"\` (RFC 6750 §3, RFC 9728 §5.1), or \`DPoP error="invalid_dpop_proof", …\` (RFC 9449 §7.1).`,
+            schema: { type: 'string', maxLength: 2048 },
+          },
         }),
         Forbidden: problem('403 Forbidden: the token lacks the scope', ['insufficient_scope'], {
-          'WWW-Authenticate': { description: '`Bearer error="insufficient_scope", scope="…"` (RFC 6750 §3.1).', schema: { type: 'string' } },
+          'WWW-Authenticate': { description: '`Bearer error="insufficient_scope", scope="…", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1).', schema: { type: 'string', maxLength: 2048 } },
         }),
       },
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
-          description: 'RFC 9068 JWT access tokens (ES256, 5 minutes, `aud` = this API) from the authorization code flow with PKCE S256.',
+          description: 'RFC 9068 JWT access tokens (ES256, 5 minutes, `aud` = this API) from the authorization code flow with PKCE S256; refresh tokens (scope `offline_access`) rotate on every use. Tokens are issued and checked following RFC8725 (JWT best current practices): pinned algorithms (ES256, PS256; never `none` or HMAC), explicit `typ` `at+jwt`, exact `iss` and `aud`.',
           flows: {
             authorizationCode: {
               authorizationUrl: `${urls.issuer}/auth`,
@@ -212,7 +233,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         },
         oauth2ClientCredentials: {
           type: 'oauth2',
-          description: 'RFC 9068 JWT access tokens of your client itself (no user), from the client credentials grant (RFC 6749 §4.4) with your client secret.',
+          description: 'RFC 9068 JWT access tokens of your client itself (no user), from the client credentials grant (RFC 6749 §4.4) with your client secret, scope `webhooks:manage` only; 5 minutes, no refresh token: ask again. Issued and checked following RFC8725, as the code flow\'s.',
           flows: {
             clientCredentials: {
               tokenUrl: `${urls.issuer}/token`,
@@ -224,7 +245,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'The same access token, pasted: in /docs press Authorize and paste a token your client obtained (the docs page does not run the OAuth redirect itself).',
+          description: 'The same access token, pasted: in /docs press Authorize and paste a token your client obtained (the docs page does not run the OAuth redirect itself). RFC 9068 JWTs checked following RFC8725.',
         },
         dpop: {
           type: 'http',
@@ -233,5 +254,15 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         },
       },
     },
-  });
+  }).replaceAll(PROBLEM_TYPE_BASE_PLACEHOLDER, problemTypeBase(urls.publicUrl))) as Record<string, unknown>;
+}
+
+/**
+ * Every scope the document's operations can ask for: the scopes of its OAuth 2.0 flows, in order
+ * (the RFC 9728 metadata's `scopes_supported`).
+ */
+export function documentedScopes(document: Record<string, unknown>): string[] {
+  const schemes = (document.components as { securitySchemes?: Record<string, { flows?: Record<string, { scopes?: Record<string, string> }> }> } | undefined)?.securitySchemes ?? {};
+  const scopes = Object.values(schemes).flatMap((scheme) => Object.values(scheme.flows ?? {}).flatMap((flow) => Object.keys(flow.scopes ?? {})));
+  return [...new Set(scopes)];
 }

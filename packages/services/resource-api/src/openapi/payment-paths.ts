@@ -3,7 +3,7 @@
  * `/v1/payment-consents/{consent_id}`, for a user's token with `payments:write` whose
  * `authorization_details` carry the payment consent (RFC 9396). Every error `code` is listed.
  */
-import { AUTH_ERRORS, COMMON_ERRORS, ok, problem, security } from './responses.ts';
+import { AUTH_ERRORS, COMMON_ERRORS, IDEMPOTENCY_KEY_PARAMETER, ok, problem, security } from './responses.ts';
 
 const SCOPE = 'payments:write';
 const CONSENT_ID = 'pc_6a1b2c3d4e5f60718293a4b5c6d7e8f9';
@@ -39,11 +39,7 @@ export function paymentPaths(): Record<string, unknown> {
           '`Idempotency-Key` is required, with the semantics of `POST /v1/transfers` (one key space with transfers).',
         ].join('\n'),
         security: security(SCOPE),
-        parameters: [{
-          name: 'Idempotency-Key', in: 'header', required: true,
-          description: '1 to 255 visible ASCII characters; a UUID is a good choice.',
-          schema: { type: 'string', pattern: '^[!-~]{1,255}$' }, example: '0b8e2c44-5d8a-4b1f-a3a7-6c1e9f0d2b35',
-        }],
+        parameters: [{ ...IDEMPOTENCY_KEY_PARAMETER, example: '0b8e2c44-5d8a-4b1f-a3a7-6c1e9f0d2b35' }],
         requestBody: {
           required: true,
           content: { 'application/json': { schema: { $ref: '#/components/schemas/PaymentRequest' }, examples: {
@@ -52,10 +48,13 @@ export function paymentPaths(): Record<string, unknown> {
           } } },
         },
         responses: {
-          '201': ok('The payment, completed', 'Payment', PAYMENT_EXAMPLE, {
-            Location: { description: 'The payment\'s URL.', schema: { type: 'string' } },
+          '201': { ...ok('The payment, completed', 'Payment', PAYMENT_EXAMPLE, {
+            Location: { description: 'The payment\'s URL.', schema: { type: 'string', format: 'uri-reference', maxLength: 2048 } },
             'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same key.', schema: { type: 'string', enum: ['true'] } },
-          }),
+          }), links: {
+            GetPayment: { operationId: 'getPayment', parameters: { payment_id: '$response.body#/id' }, description: 'Read the payment back by its `id`.' },
+            GetPaymentConsent: { operationId: 'getPaymentConsent', parameters: { consent_id: '$response.body#/consent_id' }, description: 'What the consent has left.' },
+          } },
           '400': problem('400 Bad Request: malformed JSON, a missing or extra field, an amount on a single payment or none on a mandate, a bad amount or key', ['invalid_request', 'invalid_amount']),
           ...AUTH_ERRORS,
           '404': CONSENT_NOT_FOUND,

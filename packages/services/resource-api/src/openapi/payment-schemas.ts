@@ -1,9 +1,9 @@
 /** JSON Schemas of the payment wire shapes (contract, "Payment consents"; docs/resource-api.md, "Payments"). */
 
-const ACCOUNT_ID = { type: 'string', pattern: '^acc_[0-9a-f]{32}$', example: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8' };
-const CONSENT_ID = { type: 'string', pattern: '^pc_[0-9a-f]{32}$', example: 'pc_6a1b2c3d4e5f60718293a4b5c6d7e8f9' };
-const TIMESTAMP = { type: 'string', format: 'date-time', example: '2026-12-08T09:31:00.654321Z', description: 'RFC 3339, UTC, microseconds.' };
-const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$', example: 'CNY', description: 'ISO 4217 code.' };
+const ACCOUNT_ID = { type: 'string', pattern: '^acc_[0-9a-f]{32}$', maxLength: 36, example: 'acc_3f6c1b2a4d5e6f708192a3b4c5d6e7f8' };
+const CONSENT_ID = { type: 'string', pattern: '^pc_[0-9a-f]{32}$', maxLength: 35, example: 'pc_6a1b2c3d4e5f60718293a4b5c6d7e8f9' };
+const TIMESTAMP = { type: 'string', format: 'date-time', maxLength: 40, example: '2026-12-08T09:31:00.654321Z', description: 'RFC 3339, UTC, microseconds.' };
+const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$', maxLength: 3, example: 'CNY', description: 'ISO 4217 code.' };
 const AMOUNT = { $ref: '#/components/schemas/Amount' };
 const PERIOD = { type: 'string', enum: ['day', 'week', 'month'], description: 'A calendar period in UTC: a day, a week from Monday, a month from the 1st.' };
 const REMITTANCE = { type: ['string', 'null'], maxLength: 140 };
@@ -26,9 +26,9 @@ export const PAYMENT_SCHEMAS = {
     required: ['id', 'consent_id', 'transfer_id', 'status', 'debtor_account_id', 'creditor_account_id', 'amount', 'currency',
       'remittance_information', 'created_at'],
     properties: {
-      id: { type: 'string', pattern: '^pay_[0-9a-f]{32}$' },
+      id: { type: 'string', pattern: '^pay_[0-9a-f]{32}$', maxLength: 36 },
       consent_id: CONSENT_ID,
-      transfer_id: { type: 'string', pattern: '^tr_[0-9a-f]{32}$', description: 'The transfer that booked it (in the accounts\' history).' },
+      transfer_id: { type: 'string', pattern: '^tr_[0-9a-f]{32}$', maxLength: 35, description: 'The transfer that booked it (in the accounts\' history).' },
       status: { type: 'string', enum: ['completed'] },
       debtor_account_id: ACCOUNT_ID,
       creditor_account_id: ACCOUNT_ID,
@@ -60,7 +60,7 @@ export const PAYMENT_SCHEMAS = {
         type: 'array', maxItems: 3,
         items: { type: 'object', additionalProperties: false, required: ['period', 'amount'], properties: { period: PERIOD, amount: AMOUNT } },
       },
-      valid_until: { type: ['string', 'null'], format: 'date-time', description: 'Payments at or after it are refused; null: a single payment without an end.' },
+      valid_until: { type: ['string', 'null'], format: 'date-time', maxLength: 40, description: 'Payments at or after it are refused; null: a single payment without an end.' },
       spent: {
         type: 'array', maxItems: 3, description: 'Per periodic limit: what was paid in the current period. Empty for a single payment.',
         items: {

@@ -3,7 +3,7 @@
  * client-credentials token with `webhooks:manage`. Every error `code` each route may answer is listed.
  */
 import { EVENT_TYPES } from '@payapi/events';
-import { COMMON_ERRORS, clientSecurity, ok, problem } from './responses.ts';
+import { ANSWER_HEADERS, COMMON_ERRORS, LIMIT_PARAMETER, clientSecurity, ok, problem } from './responses.ts';
 
 const SCOPE = 'webhooks:manage';
 const ENDPOINT_EXAMPLE = {
@@ -32,13 +32,12 @@ const EVENT_ID_PARAMETER = {
   name: 'event_id', in: 'path', required: true, description: 'One of your events of the last 30 days; any other answers 404.',
   schema: { type: 'string', maxLength: 255 }, example: EVENT_EXAMPLE.id,
 };
-const LIMIT_PARAMETER = { name: 'limit', in: 'query', description: 'Items per page, 1 to 100 (default 20).', schema: { type: 'integer', minimum: 1, maximum: 100 } };
 const CURSOR_PARAMETER = { name: 'cursor', in: 'query', description: '`next_cursor` of the page before.', schema: { type: 'string', minLength: 1, maxLength: 256 } };
 
 const AUTH_ERRORS = {
   '401': { $ref: '#/components/responses/Unauthorized' },
   '403': problem(`403 Forbidden: the token lacks ${SCOPE}, or is not a client-credentials token (a user's token never grants it)`, ['insufficient_scope'], {
-    'WWW-Authenticate': { description: `\`Bearer error="insufficient_scope", scope="${SCOPE}"\` (RFC 6750 §3.1).`, schema: { type: 'string' } },
+    'WWW-Authenticate': { description: `\`Bearer error="insufficient_scope", scope="${SCOPE}", resource_metadata="…"\` (RFC 6750 §3.1, RFC 9728 §5.1).`, schema: { type: 'string', maxLength: 2048 } },
   }),
 };
 const BODY_ERRORS = {
@@ -48,6 +47,11 @@ const BODY_ERRORS = {
 const ENDPOINT_NOT_FOUND = { '404': problem('404 Not Found: no such webhook endpoint for this client', ['webhook_endpoint_not_found']) };
 const EVENT_NOT_FOUND = { '404': problem('404 Not Found: no such event for this client in the last 30 days', ['event_not_found']) };
 const PAGE_ERRORS = { '400': problem('400 Bad Request: a malformed query parameter or cursor', ['invalid_request']) };
+
+/** The operations on one endpoint, by `endpoint_id` (the links of the endpoint's creation lead to them). */
+const ENDPOINT_OPERATIONS = [
+  'getWebhookEndpoint', 'updateWebhookEndpoint', 'deleteWebhookEndpoint', 'rotateWebhookEndpointSecret', 'sendTestWebhook', 'listWebhookDeliveries',
+];
 
 /** One operation: its scope, tag and the answers every one of them shares. */
 function operation(tag: string, fields: Record<string, unknown>, responses: Record<string, unknown>): Record<string, unknown> {
@@ -67,9 +71,11 @@ export function webhookPaths(): Record<string, unknown> {
         description: `Scope \`${SCOPE}\` on a client-credentials token. At most 10 endpoints per client. The answer carries the signing \`secret\`, shown this once.`,
         requestBody: jsonBody('WebhookEndpointRequest', { url: ENDPOINT_EXAMPLE.url, event_types: ENDPOINT_EXAMPLE.event_types, description: ENDPOINT_EXAMPLE.description }),
       }, {
-        '201': ok('The endpoint and its secret', 'WebhookEndpointCreated', { ...ENDPOINT_EXAMPLE, secret: SECRET_EXAMPLE }, {
-          Location: { description: 'The endpoint\'s URL.', schema: { type: 'string' } },
-        }),
+        '201': { ...ok('The endpoint and its secret', 'WebhookEndpointCreated', { ...ENDPOINT_EXAMPLE, secret: SECRET_EXAMPLE }, {
+          Location: { description: 'The endpoint\'s URL.', schema: { type: 'string', format: 'uri-reference', maxLength: 2048 } },
+        }), links: Object.fromEntries(ENDPOINT_OPERATIONS.map((operationId) => [operationId.replace(/^./, (first) => first.toUpperCase()), {
+          operationId, parameters: { endpoint_id: '$response.body#/id' }, description: 'The endpoint by its `id`.',
+        }])) },
         '400': problem('400 Bad Request: malformed JSON, a missing or extra field, an unknown event type, a malformed URL', ['invalid_request']),
         ...BODY_ERRORS,
         '422': problem('422 Unprocessable Content: the URL is not allowed (not https, a non-public address, does not resolve), or 10 endpoints exist already', ['webhook_url_not_allowed', 'webhook_endpoint_limit_reached']),
@@ -79,7 +85,7 @@ export function webhookPaths(): Record<string, unknown> {
       }, { '200': ok('Every endpoint of this client', 'WebhookEndpointList', { data: [ENDPOINT_EXAMPLE] }) }),
     },
     '/v1/webhook-endpoints/{endpoint_id}': {
-      get: operation('Webhooks', { operationId: 'getWebhookEndpoint', summary: 'One webhook endpoint', parameters: [ENDPOINT_ID_PARAMETER] }, {
+      get: operation('Webhooks', { operationId: 'getWebhookEndpoint', summary: 'One webhook endpoint', description: 'Its URL, event types, status and why it was disabled, if it was; never its secret.', parameters: [ENDPOINT_ID_PARAMETER] }, {
         '200': ok('The endpoint', 'WebhookEndpoint', ENDPOINT_EXAMPLE), ...ENDPOINT_NOT_FOUND,
       }),
       patch: operation('Webhooks', {
@@ -97,7 +103,7 @@ export function webhookPaths(): Record<string, unknown> {
       delete: operation('Webhooks', {
         operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint', description: 'Nothing more is delivered to it; its delivery history goes with it.',
         parameters: [ENDPOINT_ID_PARAMETER],
-      }, { '204': { description: 'Deleted', headers: { 'x-fapi-interaction-id': { $ref: '#/components/headers/InteractionId' } } }, ...ENDPOINT_NOT_FOUND }),
+      }, { '204': { description: 'Deleted', headers: ANSWER_HEADERS }, ...ENDPOINT_NOT_FOUND }),
     },
     '/v1/webhook-endpoints/{endpoint_id}/secret/rotate': {
       post: operation('Webhooks', {
@@ -110,7 +116,10 @@ export function webhookPaths(): Record<string, unknown> {
       post: operation('Webhooks', {
         operationId: 'sendTestWebhook', summary: 'Send a test event to an endpoint',
         description: 'Queues a `webhook.test` event (`data` `{}`) for this endpoint alone, whatever it subscribed to.', parameters: [ENDPOINT_ID_PARAMETER],
-      }, { '202': ok('Queued', 'TestEventAccepted', { event_id: EVENT_EXAMPLE.id }), ...ENDPOINT_NOT_FOUND }),
+      }, { '202': { ...ok('Queued', 'TestEventAccepted', { event_id: EVENT_EXAMPLE.id }), links: {
+        GetEvent: { operationId: 'getEvent', parameters: { event_id: '$response.body#/event_id' }, description: 'The `webhook.test` event in your event log.' },
+        RedeliverEvent: { operationId: 'redeliverEvent', parameters: { event_id: '$response.body#/event_id' }, description: 'Send it again.' },
+      } }, ...ENDPOINT_NOT_FOUND }),
     },
     '/v1/webhook-endpoints/{endpoint_id}/deliveries': {
       get: operation('Webhooks', {
@@ -127,7 +136,7 @@ export function webhookPaths(): Record<string, unknown> {
       }, { '200': ok('One page of events', 'EventPage', { data: [EVENT_EXAMPLE], next_cursor: null }), ...PAGE_ERRORS }),
     },
     '/v1/events/{event_id}': {
-      get: operation('Events', { operationId: 'getEvent', summary: 'One event', parameters: [EVENT_ID_PARAMETER] }, {
+      get: operation('Events', { operationId: 'getEvent', summary: 'One event', description: 'The event exactly as its deliveries carry it.', parameters: [EVENT_ID_PARAMETER] }, {
         '200': ok('The event, as delivered', 'Event', EVENT_EXAMPLE), ...EVENT_NOT_FOUND,
       }),
     },

@@ -1,12 +1,12 @@
 /** JSON Schemas (OpenAPI 3.1) of the webhook and event shapes of docs/webhooks.md; merged into `components.schemas`. */
 import { EVENT_TYPES, GRANT_REVOCATION_REASONS } from '@payapi/events';
 
-const TIMESTAMP = { type: 'string', format: 'date-time', example: '2026-12-06T09:30:00.123456Z', description: 'RFC 3339, UTC, microseconds.' };
-const ENDPOINT_ID = { type: 'string', pattern: '^we_[0-9a-f]{32}$', example: 'we_5e1f0c3a9b2d4e6f8a0b1c2d3e4f5a6b' };
-const EVENT_ID = { type: 'string', pattern: '^evt_[0-9a-f]{32}$', example: 'evt_7d3c2b1a0f9e8d7c6b5a493827160504' };
+const TIMESTAMP = { type: 'string', format: 'date-time', maxLength: 40, example: '2026-12-06T09:30:00.123456Z', description: 'RFC 3339, UTC, microseconds.' };
+const ENDPOINT_ID = { type: 'string', pattern: '^we_[0-9a-f]{32}$', maxLength: 35, example: 'we_5e1f0c3a9b2d4e6f8a0b1c2d3e4f5a6b' };
+const EVENT_ID = { type: 'string', pattern: '^evt_[0-9a-f]{32}$', maxLength: 36, example: 'evt_7d3c2b1a0f9e8d7c6b5a493827160504' };
 const EVENT_TYPE = { type: 'string', enum: [...EVENT_TYPES] };
 const SECRET = {
-  type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7Hf4mQ0Pbxw=',
+  type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', maxLength: 100, example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw7Hf4mQ0Pbxw=',
   description: 'The signing secret (Standard Webhooks: `whsec_` and the base64 of 32 random bytes). Shown this once: store it.',
 };
 const URL_FIELD = {
@@ -21,9 +21,9 @@ const DESCRIPTION_FIELD = { type: ['string', 'null'], maxLength: 500, example: '
 
 const ENDPOINT_PROPERTIES = {
   id: ENDPOINT_ID,
-  url: { type: 'string', example: URL_FIELD.example },
-  event_types: { type: 'array', items: EVENT_TYPE },
-  description: { type: ['string', 'null'] },
+  url: { type: 'string', format: 'uri', maxLength: 2048, example: URL_FIELD.example },
+  event_types: { type: 'array', items: EVENT_TYPE, maxItems: EVENT_TYPES.length },
+  description: { type: ['string', 'null'], maxLength: 500 },
   status: { type: 'string', enum: ['enabled', 'disabled'], description: 'Only enabled endpoints get deliveries.' },
   disabled_reason: {
     type: ['string', 'null'], enum: ['gone', 'failing', null],
@@ -82,7 +82,7 @@ export const WEBHOOK_SCHEMAS = {
     required: ['event_id', 'attempts_queued'],
     properties: {
       event_id: EVENT_ID,
-      attempts_queued: { type: 'integer', minimum: 0, maximum: 10, description: 'One per enabled endpoint subscribed to the event\'s type; 0 when there is none.' },
+      attempts_queued: { type: 'integer', format: 'int32', minimum: 0, maximum: 10, description: 'One per enabled endpoint subscribed to the event\'s type; 0 when there is none.' },
     },
   },
   Delivery: {
@@ -90,13 +90,13 @@ export const WEBHOOK_SCHEMAS = {
     additionalProperties: false,
     required: ['id', 'event_id', 'event_type', 'attempt', 'status', 'response_status', 'duration_ms', 'attempted_at', 'next_attempt_at'],
     properties: {
-      id: { type: 'string', pattern: '^dlv_[0-9a-f]{32}$' },
+      id: { type: 'string', pattern: '^dlv_[0-9a-f]{32}$', maxLength: 36 },
       event_id: EVENT_ID,
       event_type: EVENT_TYPE,
-      attempt: { type: 'integer', minimum: 1, description: '1 for the first attempt; a retry or a redelivery counts on.' },
+      attempt: { type: 'integer', format: 'int32', minimum: 1, maximum: 2_147_483_647, description: '1 for the first attempt; a retry or a redelivery counts on.' },
       status: { type: 'string', enum: ['pending', 'succeeded', 'failed'], description: '`pending`: queued or being sent.' },
-      response_status: { type: ['integer', 'null'], description: 'The HTTP status your endpoint answered; null when none (not yet sent, timeout, connection refused).' },
-      duration_ms: { type: ['integer', 'null'], minimum: 0, description: 'Time to your endpoint\'s answer, milliseconds.' },
+      response_status: { type: ['integer', 'null'], format: 'int32', minimum: 100, maximum: 599, description: 'The HTTP status your endpoint answered; null when none (not yet sent, timeout, connection refused).' },
+      duration_ms: { type: ['integer', 'null'], format: 'int32', minimum: 0, maximum: 2_147_483_647, description: 'Time to your endpoint\'s answer, milliseconds.' },
       attempted_at: { ...TIMESTAMP, type: ['string', 'null'] },
       next_attempt_at: { ...TIMESTAMP, type: ['string', 'null'], description: 'When a pending attempt is due; null once it is done.' },
     },
@@ -106,8 +106,8 @@ export const WEBHOOK_SCHEMAS = {
     additionalProperties: false,
     required: ['data', 'next_cursor'],
     properties: {
-      data: { type: 'array', items: { $ref: '#/components/schemas/Delivery' }, description: 'Newest first.' },
-      next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next (older) page; null on the last page.' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/Delivery' }, maxItems: 100, description: 'Newest first; at most `limit`.' },
+      next_cursor: { type: ['string', 'null'], maxLength: 256, description: 'Pass as `cursor` for the next (older) page; null on the last page.' },
     },
   },
   GrantRevoked: {
@@ -116,7 +116,7 @@ export const WEBHOOK_SCHEMAS = {
     description: '`data` of `grant.revoked`: the user whose grant ended, why, and when. Their tokens get 401 from then on.',
     required: ['sub', 'reason', 'revoked_at'],
     properties: {
-      sub: { type: 'string', example: 'usr_0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
+      sub: { type: 'string', maxLength: 255, example: 'usr_0a1b2c3d4e5f60718293a4b5c6d7e8f9' },
       reason: { type: 'string', enum: [...GRANT_REVOCATION_REASONS] },
       revoked_at: TIMESTAMP,
     },
@@ -141,8 +141,8 @@ export const WEBHOOK_SCHEMAS = {
     additionalProperties: false,
     required: ['data', 'next_cursor'],
     properties: {
-      data: { type: 'array', items: { $ref: '#/components/schemas/Event' }, description: 'Newest first; the last 30 days.' },
-      next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next (older) page; null on the last page.' },
+      data: { type: 'array', items: { $ref: '#/components/schemas/Event' }, maxItems: 100, description: 'Newest first; the last 30 days; at most `limit`.' },
+      next_cursor: { type: ['string', 'null'], maxLength: 256, description: 'Pass as `cursor` for the next (older) page; null on the last page.' },
     },
   },
 } as const;

@@ -8,8 +8,8 @@ import { BOUNDS } from '../bounds.ts';
 
 const CLIENT_CREDENTIALS_TARGET = 0.7;
 const INTROSPECTION_TARGET = 0.7;
-/** A scope the partner client may ask for with client credentials (no user, so no consented accounts). */
-const CLIENT_CREDENTIALS_SCOPE = 'accounts:read';
+/** The scope of the client credentials grant (the client's own webhooks and events; the only one it gives). */
+const CLIENT_CREDENTIALS_SCOPE = 'webhooks:manage';
 const BARE_PROVIDER = new URL('../references/bare-provider.ts', import.meta.url).pathname;
 
 const bareProviders = new WeakMap<BenchContext, Promise<ReferenceProcess>>();

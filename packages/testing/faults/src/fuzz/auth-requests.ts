@@ -174,7 +174,7 @@ function otherRequest(context: AuthFuzzContext): fc.Arbitrary<AuthFuzzRequest> {
 /** Every public endpoint, token-like ones most. */
 export function authServerRequests(context: AuthFuzzContext): fc.Arbitrary<AuthFuzzRequest> {
   const token = tokenLikeRequest('/token', [
-    { grant_type: 'client_credentials', scope: 'accounts:read', resource: context.resource },
+    { grant_type: 'client_credentials', scope: 'webhooks:manage', resource: context.resource },
     { grant_type: 'refresh_token', refresh_token: context.refreshToken },
     { grant_type: 'authorization_code', code: 'x'.repeat(43), code_verifier: 'a'.repeat(43), redirect_uri: context.redirectUri },
   ], context);

@@ -1,0 +1,138 @@
+/**
+ * The runnable blocks of the docs (README.md and docs/*.md), and running them as a reader would in
+ * one terminal. A fenced block whose info string is `sh run` is a shell step; one with
+ * `file=PATH` (e.g. ```` ```ts file=~/my-shop/quickstart.ts ````) is a file the reader saves, written
+ * before the next step runs. Other blocks are examples and are not run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** One marked block. */
+export interface DocBlock {
+  /** The document, relative to the repository (`docs/partner-quickstart.md`). */
+  document: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  /** The info string's first word (`sh`, `ts`…). */
+  language: string;
+  /** A shell step, or a file to write. */
+  kind: 'run' | 'file';
+  /** For `file=`: where the reader saves it (`~` is the home folder). */
+  path: string | undefined;
+  code: string;
+}
+
+const FENCE = /^(\s*)(`{3,})(.*)$/;
+
+/** The marked blocks of one document's text, in order. Fences may be indented (inside list items). */
+export function markedBlocks(document: string, text: string): DocBlock[] {
+  const lines = text.split('\n');
+  const blocks: DocBlock[] = [];
+  for (let index = 0; index < lines.length; index += 1) {
+    const open = FENCE.exec(lines[index] as string);
+    if (!open) continue;
+    const [, indent = '', ticks = '', info = ''] = open;
+    const words = info.trim().split(/\s+/);
+    const body: string[] = [];
+    let end = index + 1;
+    for (; end < lines.length; end += 1) {
+      const close = FENCE.exec(lines[end] as string);
+      if (close && (close[2] as string).length >= ticks.length && (close[3] as string).trim() === '') break;
+      body.push((lines[end] as string).startsWith(indent) ? (lines[end] as string).slice(indent.length) : (lines[end] as string).trimStart());
+    }
+    const file = words.find((word) => word.startsWith('file='))?.slice('file='.length);
+    if (words.includes('run') || file) {
+      blocks.push({ document, line: index + 1, language: words[0] ?? '', kind: file ? 'file' : 'run', path: file, code: `${body.join('\n')}\n` });
+    }
+    index = end;
+  }
+  return blocks;
+}
+
+/** README.md and every docs/*.md of the repository at `root`, with their marked blocks. */
+export async function documentsWithBlocks(root: string): Promise<Map<string, DocBlock[]>> {
+  const names = ['README.md', ...(await readdir(join(root, 'docs'))).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+  const found = new Map<string, DocBlock[]>();
+  for (const name of names) found.set(name, markedBlocks(name, await readFile(join(root, name), 'utf8')));
+  return found;
+}
+
+/** Where and how the blocks run. */
+export interface RunOptions {
+  /** The folder the first step starts in (the checkout). */
+  cwd: string;
+  /** The whole environment of every step; `HOME` is where `~` points. */
+  env: Record<string, string>;
+  /** Text replaced in every block before it runs (the documented URLs by the test system's). */
+  substitutions: ReadonlyArray<readonly [string, string]>;
+  /** A folder of the run's own, for the terminal's state between steps. */
+  stateDir: string;
+  /** Told each piece of a step's output as it comes (to act as the reader when a step waits). */
+  onOutput?: (text: string) => void;
+  /** A step's time limit, ms (default 5 minutes). */
+  stepTimeoutMs?: number;
+}
+
+/** What one step printed. */
+export interface StepOutput {
+  block: DocBlock;
+  stdout: string;
+  stderr: string;
+}
+
+const substitute = (code: string, substitutions: RunOptions['substitutions']): string =>
+  substitutions.reduce((text, [from, to]) => text.replaceAll(from, to), code);
+
+/**
+ * Runs `blocks` in order as one terminal session: shell steps in bash with `set -euo pipefail`, the
+ * working folder and exported variables carried from one step to the next; files written where they say.
+ *
+ * @throws {Error} naming the document and line of the first step that exits non-zero or times out, with its output
+ */
+export async function runBlocks(blocks: DocBlock[], options: RunOptions): Promise<StepOutput[]> {
+  await mkdir(options.stateDir, { recursive: true });
+  const envFile = join(options.stateDir, 'env.sh');
+  const cwdFile = join(options.stateDir, 'cwd');
+  await writeFile(envFile, '');
+  await writeFile(cwdFile, options.cwd);
+  const outputs: StepOutput[] = [];
+  for (const block of blocks) {
+    const code = substitute(block.code, options.substitutions);
+    if (block.kind === 'file') {
+      const path = (block.path as string).replace(/^~(?=\/)/, options.env.HOME as string);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, code);
+      outputs.push({ block, stdout: '', stderr: '' });
+      continue;
+    }
+    const script = [
+      'set -euo pipefail', `. ${JSON.stringify(envFile)}`, `cd "$(cat ${JSON.stringify(cwdFile)})"`,
+      code,
+      `export -p | grep -v '^declare -[a-zA-Z]*r' > ${JSON.stringify(envFile)}`, `pwd > ${JSON.stringify(cwdFile)}`,
+    ].join('\n');
+    outputs.push(await runStep(block, script, options));
+  }
+  return outputs;
+}
+
+function runStep(block: DocBlock, script: string, options: RunOptions): Promise<StepOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      options.onOutput?.(chunk.toString('utf8'));
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.stepTimeoutMs ?? 300_000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      if (status === 0) return resolve({ block, stdout, stderr });
+      reject(new Error(`${block.document}:${block.line}: the step ended with ${signal ?? `exit ${status}`}\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`));
+    });
+  });
+}
