@@ -49,7 +49,8 @@ describe('operator CLI', () => {
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
-        '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events', '20261208_07_payment_consents'],
+        '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events', '20261208_07_payment_consents',
+        '20261208_08_payment_consent_expiry'],
       events: ['20261206_01_events', '20261206_02_deliveries_without_endpoint_lock'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications', '20261206_06_account_readers',
