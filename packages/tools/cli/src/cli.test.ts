@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { createPartnerApp, getPartnerApp, isWellFormedClientSecret } from '@payapi/auth-server';
 import { appendEvent } from '@payapi/events';
 import { getBalance } from '@payapi/ledger';
@@ -12,6 +12,9 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 
 const run = promisify(execFile);
+// Each test starts the CLI several times, a Node process loading every package (1-3 s each on an
+// idle machine, far more on a busy one): a generous limit, since nothing here is a timing assertion.
+jest.setTimeout(240_000);
 const MAIN = join(import.meta.dirname, 'main.ts');
 
 let database: TestDatabase;
