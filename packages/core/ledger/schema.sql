@@ -123,11 +123,12 @@ CREATE TABLE ledger.payment_consents (
     CONSTRAINT payment_consents_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
     CONSTRAINT payment_consents_day_limit_minor_check CHECK ((day_limit_minor > 0)),
     CONSTRAINT payment_consents_distinct_accounts CHECK ((debtor_account_id <> creditor_account_id)),
+    CONSTRAINT payment_consents_expired_shape CHECK (((status <> 'expired'::text) OR (valid_until IS NOT NULL))),
     CONSTRAINT payment_consents_id_check CHECK ((id ~ '^pc_[0-9a-f]{32}$'::text)),
     CONSTRAINT payment_consents_maximum_individual_amount_minor_check CHECK ((maximum_individual_amount_minor > 0)),
     CONSTRAINT payment_consents_month_limit_minor_check CHECK ((month_limit_minor > 0)),
     CONSTRAINT payment_consents_remittance_information_check CHECK ((char_length(remittance_information) <= 140)),
-    CONSTRAINT payment_consents_status_check CHECK ((status = ANY (ARRAY['authorised'::text, 'consumed'::text, 'revoked'::text]))),
+    CONSTRAINT payment_consents_status_check CHECK ((status = ANY (ARRAY['authorised'::text, 'consumed'::text, 'revoked'::text, 'expired'::text]))),
     CONSTRAINT payment_consents_status_shape CHECK ((((status = 'consumed'::text) = (consumed_at IS NOT NULL)) AND ((status = 'revoked'::text) = (revoked_at IS NOT NULL)) AND ((status <> 'consumed'::text) OR (type = 'payment_initiation'::text)))),
     CONSTRAINT payment_consents_type_check CHECK ((type = ANY (ARRAY['payment_initiation'::text, 'payment_mandate'::text]))),
     CONSTRAINT payment_consents_type_shape CHECK ((((type = 'payment_initiation'::text) AND (amount_minor IS NOT NULL) AND (maximum_individual_amount_minor IS NULL) AND (day_limit_minor IS NULL) AND (week_limit_minor IS NULL) AND (month_limit_minor IS NULL)) OR ((type = 'payment_mandate'::text) AND (amount_minor IS NULL) AND (remittance_information IS NULL) AND (maximum_individual_amount_minor IS NOT NULL) AND (valid_until IS NOT NULL)))),
@@ -138,7 +139,7 @@ CREATE TABLE ledger.payment_consents (
 -- Name: TABLE payment_consents; Type: COMMENT; Schema: ledger; Owner: -
 --
 
-COMMENT ON TABLE ledger.payment_consents IS 'amounts in minor units of currency; expired is derived (valid_until passed), never stored';
+COMMENT ON TABLE ledger.payment_consents IS 'amounts in minor units of currency; expired = valid_until passed: derived when read, stored once recorded (recordExpiredPaymentConsents)';
 
 --
 -- Name: check_payment_consent(ledger.payment_consents, bigint, timestamp with time zone); Type: FUNCTION; Schema: ledger; Owner: -
@@ -155,7 +156,7 @@ CREATE FUNCTION ledger.check_payment_consent(c ledger.payment_consents, p_amount
         RETURN jsonb_build_object('error', jsonb_build_object('code', 'consent_consumed',
           'message', 'the payment of this consent has already been made'));
       END IF;
-      IF c.valid_until <= p_at THEN
+      IF c.status = 'expired' OR c.valid_until <= p_at THEN
         RETURN jsonb_build_object('error', jsonb_build_object('code', 'consent_expired',
           'message', 'the consent is no longer valid (valid_until has passed)'));
       END IF;
@@ -767,6 +768,12 @@ CREATE INDEX idempotency_records_expiry_idx ON ledger.idempotency_records USING 
 --
 
 CREATE INDEX payment_consents_debtor_idx ON ledger.payment_consents USING btree (debtor_account_id);
+
+--
+-- Name: payment_consents_expiry_idx; Type: INDEX; Schema: ledger; Owner: -
+--
+
+CREATE INDEX payment_consents_expiry_idx ON ledger.payment_consents USING btree (valid_until) WHERE ((status = 'authorised'::text) AND (valid_until IS NOT NULL));
 
 --
 -- Name: payment_consents_revoked_idx; Type: INDEX; Schema: ledger; Owner: -

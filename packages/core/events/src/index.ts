@@ -16,7 +16,7 @@ export type { NewEvent, Page, StoredEvent, WireEvent } from './event-log.ts';
 export { migrateEvents, rollbackEvents } from './migrations.ts';
 export { createSecretBox, newEndpointSecret } from './secrets.ts';
 export type { SecretBox } from './secrets.ts';
-export { isPublicAddress, resolveEndpointUrl } from './url-policy.ts';
+export { ENDPOINT_URL_LENGTH_MAX, isPublicAddress, resolveEndpointUrl } from './url-policy.ts';
 export type { UrlPolicy } from './url-policy.ts';
 export { DEMO_WEBHOOK_SECRETS_KEY, WEBHOOK_SECRETS_KEY_LENGTH_MIN, readWebhookSecretsKey, readWebhooksAllowPrivateNetworks } from './webhook-config.ts';
 export { WEBHOOK_WORKER_APPLICATION_NAME, loadWebhookWorkerConfig } from './worker/config.ts';

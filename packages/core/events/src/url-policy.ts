@@ -77,7 +77,9 @@ function parseEndpointUrl(url: unknown, policy: UrlPolicy): URL {
   } catch {
     throw new EventsError('invalid_request', 'url must be an absolute URL');
   }
-  if (parsed.protocol !== 'https:' && !(policy.allowPrivateNetworks && parsed.protocol === 'http:')) throw refuse('must use https');
+  if (parsed.protocol !== 'https:' && !(policy.allowPrivateNetworks && parsed.protocol === 'http:')) {
+    throw refuse(policy.allowPrivateNetworks ? 'must use https or http' : 'must use https');
+  }
   if (parsed.username || parsed.password) throw refuse('must not carry credentials');
   if (parsed.hash) throw refuse('must not carry a fragment');
   // The parser may lengthen it (percent-encoding): the stored form must fit too.

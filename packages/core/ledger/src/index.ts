@@ -21,6 +21,7 @@ export {
   getPaymentConsent, listPaymentConsents, listRecentlyRevokedPaymentConsents, revokePaymentConsent,
 } from './payment-consents.ts';
 export type { CreatePaymentConsentInput, PaymentConsent, PaymentConsentStatus, PeriodSpent } from './payment-consents.ts';
+export { recordExpiredPaymentConsents } from './payment-consent-expiry.ts';
 export { PAYMENT_PERIODS, checkPaymentTerms, parsePaymentTerms, validatePaymentTerms } from './payment-terms.ts';
 export type {
   CreditorAccount, PaymentClockOptions, PaymentConsentType, PaymentPeriod, PaymentTerms, PaymentTermsInput, PeriodicLimit,

@@ -8,6 +8,7 @@ import * as idempotencyPerSubject from '../migrations/20261206_04_idempotency_pe
 import * as retireInFlightClaims from '../migrations/20261206_05_retire_in_flight_claims.ts';
 import * as transferPostingsForEvents from '../migrations/20261206_06_transfer_postings_for_events.ts';
 import * as paymentConsents from '../migrations/20261208_07_payment_consents.ts';
+import * as paymentConsentExpiry from '../migrations/20261208_08_payment_consent_expiry.ts';
 
 /**
  * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
@@ -23,6 +24,7 @@ export const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261206_05_retire_in_flight_claims', migration: retireInFlightClaims },
     { name: '20261206_06_transfer_postings_for_events', migration: transferPostingsForEvents },
     { name: '20261208_07_payment_consents', migration: paymentConsents },
+    { name: '20261208_08_payment_consent_expiry', migration: paymentConsentExpiry },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

@@ -7,8 +7,8 @@ import type { Rfc3339 } from './types.ts';
 import { checkShortText } from './validate.ts';
 
 /**
- * `authorised` until paid (single payment), revoked, or past `valid_until` (`expired`, derived
- * from the time asked about, never stored).
+ * `authorised` until paid (single payment), revoked, or past `valid_until` (`expired`: derived from
+ * the time asked about, and stored once `recordExpiredPaymentConsents` has recorded it).
  */
 export type PaymentConsentStatus = 'authorised' | 'consumed' | 'revoked' | 'expired';
 
@@ -160,10 +160,13 @@ export async function listPaymentConsents(
 }
 
 /**
- * Revokes a consent: an `authorised` one (expired included) becomes `revoked` with `revokedAt`, and
- * when the transaction commits a NOTIFY on {@link PAYMENT_CONSENT_REVOKED_CHANNEL} carries its id,
- * so every resource API instance refuses its tokens at once. A consumed or already revoked consent
- * is returned as it is. Payments already booked stay booked.
+ * Revokes a consent: one stored `authorised` (also one past `valid_until` whose expiry is not recorded
+ * yet) becomes `revoked` with `revokedAt`, and when the transaction commits a NOTIFY on
+ * {@link PAYMENT_CONSENT_REVOKED_CHANNEL} carries its id, so every resource API instance refuses its
+ * tokens at once. A consumed, already revoked or recorded `expired` consent is returned as it is, so
+ * a caller that reports the revocation checks that the answer's status is `revoked` and that it was
+ * `authorised` before (under a lock of its own). The consent row is locked for the change: a payment
+ * or an expiry in progress on it is waited for. Payments already booked stay booked.
  *
  * @returns the consent after the change
  * @throws {LedgerError} `payment_consent_not_found`

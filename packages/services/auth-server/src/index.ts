@@ -9,11 +9,13 @@ export { loadAuthServerConfig } from './config.ts';
 export type { AuthServerConfig } from './config.ts';
 export { migrateAuth, rollbackAuth } from './migrations.ts';
 export { ClientInputError, PUBLIC_RESOURCE_SERVER_REFUSED, createClient } from './clients/create-client.ts';
+export { redirectUriProblem } from './clients/redirect-uri-policy.ts';
 export type { CreatedClient, NewClient } from './clients/create-client.ts';
 // Client secrets (sk_sandbox_/sk_live_, hashed at rest, rotation) and the developer portal's apps.
 export { CLIENT_SECRET_PREFIXES, generateClientSecret, isWellFormedClientSecret } from './clients/client-secret-format.ts';
 export { CLIENT_SECRET_OVERLAP_SECONDS_DEFAULT, rotateClientSecret } from './clients/rotate-client-secret.ts';
 export type { RotateClientSecretOptions } from './clients/rotate-client-secret.ts';
+export { revokePreviousClientSecret } from './clients/revoke-previous-client-secret.ts';
 export { approveClient, createPartnerApp, getPartnerApp, updatePartnerAppRedirectUris } from './clients/partner-apps.ts';
 export type { NewPartnerApp, PartnerApp, PartnerAppOptions, PartnerAppStatus } from './clients/partner-apps.ts';
 export { deletePartnerApp } from './clients/delete-partner-app.ts';

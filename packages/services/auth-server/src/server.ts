@@ -11,6 +11,7 @@ import { purgeExpiredAuthRows } from './maintenance.ts';
 import { useMiddlewareStack } from './middleware-stack.ts';
 import type { StackParts } from './middleware-stack.ts';
 import { logProviderEvents } from './observability/provider-events.ts';
+import { sendPaymentConsentExpiries } from './payments/payment-consent-expiry.ts';
 import { createProvider } from './provider.ts';
 import { createLoginThrottle } from './users/index.ts';
 
@@ -18,6 +19,8 @@ import { createLoginThrottle } from './users/index.ts';
 const KEY_RELOAD_INTERVAL_MS = 30_000;
 /** How often expired rows are purged, ms. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
+/** How often payment consents past `valid_until` are recorded and reported (`payment_consent.expired`), ms. */
+const CONSENT_EXPIRY_INTERVAL_MS = 60_000;
 
 /** A running authorization server's request handler and controls. Not listening: pass `handler` to `http.createServer`. */
 export interface AuthServer {
@@ -26,7 +29,7 @@ export interface AuthServer {
   provider(): Provider;
   /** Reloads the signing keys now; returns true when they had changed. */
   reloadKeys(): Promise<boolean>;
-  /** Stops the key watcher, the purge timer and the client cache's listening connection. The database pool belongs to the caller. */
+  /** Stops the key watcher, the purge and consent-expiry timers and the client cache's listening connection. The database pool belongs to the caller. */
   close(): Promise<void>;
 }
 
@@ -124,11 +127,13 @@ async function buildProvider(parts: StackParts, sealingKey: Buffer): Promise<Bui
 }
 
 /**
- * Starts the two background jobs: the signing-key check every 30 s (a rotation by another
- * process) and the purge of expired rows every 10 minutes. Both timers are unref'd (they never
- * keep the process alive); a failed run is logged and the next one tries again.
+ * Starts the three background jobs: the signing-key check every 30 s (a rotation by another
+ * process), the purge of expired rows every 10 minutes, and every minute the report of payment
+ * consents that ran out (`sendPaymentConsentExpiries`: `payment_consent.expired`, once per consent
+ * whatever the number of servers). The timers are unref'd (they never keep the process alive); a
+ * failed run is logged and the next one tries again.
  *
- * @returns stops both
+ * @returns stops all three
  */
 function startMaintenanceTimers(db: Knex, logger: Logger, reloadKeys: () => Promise<boolean>): () => void {
   const watcher = setInterval(() => {
@@ -139,8 +144,18 @@ function startMaintenanceTimers(db: Knex, logger: Logger, reloadKeys: () => Prom
     purgeExpiredAuthRows(db).catch((error: unknown) => logger.error({ err: error }, 'purge of expired rows failed'));
   }, PURGE_INTERVAL_MS);
   purger.unref();
+  let expiryRun: Promise<void> | undefined;
+  const expiries = setInterval(() => {
+    // One run at a time per server: a long run (a backlog after downtime) is not joined by the next tick.
+    expiryRun ??= sendPaymentConsentExpiries(db)
+      .then((count) => { if (count > 0) logger.info({ count }, 'payment consents recorded expired and reported'); })
+      .catch((error: unknown) => logger.error({ err: error }, 'payment consent expiry run failed'))
+      .finally(() => { expiryRun = undefined; });
+  }, CONSENT_EXPIRY_INTERVAL_MS);
+  expiries.unref();
   return () => {
     clearInterval(watcher);
     clearInterval(purger);
+    clearInterval(expiries);
   };
 }

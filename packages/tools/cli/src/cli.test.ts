@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { createPartnerApp, getPartnerApp, isWellFormedClientSecret } from '@payapi/auth-server';
 import { appendEvent } from '@payapi/events';
 import { getBalance } from '@payapi/ledger';
@@ -12,6 +12,9 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 
 const run = promisify(execFile);
+// Each test starts the CLI several times, a Node process loading every package (1-3 s each on an
+// idle machine, far more on a busy one): a generous limit, since nothing here is a timing assertion.
+jest.setTimeout(240_000);
 const MAIN = join(import.meta.dirname, 'main.ts');
 
 let database: TestDatabase;
@@ -49,7 +52,8 @@ describe('operator CLI', () => {
     expect(first.code).toBe(0);
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
-        '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events', '20261208_07_payment_consents'],
+        '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events', '20261208_07_payment_consents',
+        '20261208_08_payment_consent_expiry'],
       events: ['20261206_01_events', '20261206_02_deliveries_without_endpoint_lock'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications', '20261206_06_account_readers',

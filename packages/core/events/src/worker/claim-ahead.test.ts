@@ -70,8 +70,11 @@ describe('claiming ahead and recording in batches', () => {
       });
       expect(fast.received).toHaveLength(400);
       expect(distinct(fast)).toBe(400);
-      // One statement claims many attempts, one records many successes.
-      expect(counts.claims + counts.successes).toBeLessThan(400 / 4);
+      // One statement claims many attempts, one records many successes. Without batching it would be
+      // at least one statement per delivery (400); batches hold fewer when the machine is busy
+      // (under 100 on an idle machine, 113-116 with both cores busy with other work), so the bound is
+      // half the deliveries: it fails for any per-delivery statement, not for a slow machine.
+      expect(counts.claims + counts.successes).toBeLessThan(400 / 2);
       expect(counts.successes).toBeGreaterThan(0);
     } finally {
       await worker?.stop();

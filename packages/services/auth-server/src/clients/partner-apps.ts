@@ -34,6 +34,11 @@ export interface PartnerApp {
   /** RFC 3339, UTC, microseconds. */
   createdAt: string;
   owner: string;
+  /**
+   * While the secret the last rotation replaced still works: when it stops (RFC 3339, UTC,
+   * microseconds; see `rotateClientSecret`, `revokePreviousClientSecret`); else null.
+   */
+  previousSecretExpiresAt: string | null;
 }
 
 /** Options of {@link createPartnerApp}. */
@@ -74,22 +79,31 @@ export async function createPartnerApp(db: Knex, input: NewPartnerApp, options: 
 }
 
 /**
- * A partner app, whatever its status.
+ * A partner app, whatever its status, with when its previous secret stops working (by the database
+ * clock: null once it has).
  *
  * @returns undefined for an unknown id, or a client that is not a partner app (made by the CLI)
  */
 export async function getPartnerApp(db: Knex, clientId: string): Promise<PartnerApp | undefined> {
   if (!isStorableKey(clientId)) return undefined;
-  const { rows } = await db.raw<{ rows: Array<{ name: string; redirect_uris: string[]; status: PartnerAppStatus; created_at: string; owner: string }> }>(
+  const { rows } = await db.raw<{ rows: Array<{
+    name: string; redirect_uris: string[]; status: PartnerAppStatus; created_at: string; owner: string; previous_secret_expires_at: string | null;
+  }> }>(
     `SELECT s.payload->>'client_name' AS name, s.payload->'redirect_uris' AS redirect_uris, p.status, p.owner,
-            to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at
+            to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
+            CASE WHEN c.previous_secret_expires_at > now()
+                 THEN to_char(c.previous_secret_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS previous_secret_expires_at
        FROM auth.partner_apps p JOIN auth.oidc_store s ON s.model = 'Client' AND s.id = p.client_id
+       LEFT JOIN auth.client_secrets c ON c.client_id = p.client_id
       WHERE p.client_id = ?`,
     [clientId],
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { clientId, name: row.name, redirectUris: row.redirect_uris, status: row.status, createdAt: row.created_at, owner: row.owner };
+  return {
+    clientId, name: row.name, redirectUris: row.redirect_uris, status: row.status, createdAt: row.created_at, owner: row.owner,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
+  };
 }
 
 /**

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { isWellFormedClientSecret } from '../clients/client-secret-format.ts';
 import { loadClientSecretVerifiers, clientSecretMatches } from '../clients/client-secret-storage.ts';
 import { ClientInputError } from '../clients/create-client.ts';
-import { createPartnerApp } from '../clients/partner-apps.ts';
+import { createPartnerApp, getPartnerApp } from '../clients/partner-apps.ts';
+import { revokePreviousClientSecret } from '../clients/revoke-previous-client-secret.ts';
 import { rotateClientSecret } from '../clients/rotate-client-secret.ts';
 import { createKnexAdapter } from '../adapter/index.ts';
 import { migrateAuth } from '../migrations.ts';
@@ -118,6 +119,42 @@ describe('client secret rotation', () => {
     for (const overlapSeconds of [-1, 1.5, 30 * 86_400 + 1, Number.NaN]) {
       await expect(rotateClientSecret(server.database.db, created.client_id, { overlapSeconds })).rejects.toThrow(RangeError);
     }
+  });
+});
+
+describe('revoking the previous secret (a leaked one)', () => {
+  test('ends the replaced secret at once and keeps the current one; getPartnerApp shows its end time until then', async () => {
+    const db = server.database.db;
+    const app = await createPartnerApp(db, { name: 'Leaky App', redirectUris: [REDIRECT_URI], owner: 'dev_leak' }, { environment: 'sandbox' });
+    expect((await getPartnerApp(db, app.clientId))?.previousSecretExpiresAt).toBeNull();
+    const rotated = await rotateClientSecret(db, app.clientId, { environment: 'sandbox' });
+    expect((await getPartnerApp(db, app.clientId))?.previousSecretExpiresAt).toBe(rotated.previousSecretExpiresAt);
+    expect(await outcomes(app.clientId, app.clientSecret)).toEqual({ basic: 'token', post: 'token' });
+
+    expect(await revokePreviousClientSecret(db, app.clientId)).toEqual({ revoked: true });
+    await sleep(100); // the client cache's notification: the cached previous hash must go
+    expect(await outcomes(app.clientId, app.clientSecret)).toEqual({ basic: 'invalid_client', post: 'invalid_client' });
+    expect(await outcomes(app.clientId, rotated.clientSecret)).toEqual({ basic: 'token', post: 'token' });
+    expect((await getPartnerApp(db, app.clientId))?.previousSecretExpiresAt).toBeNull();
+    expect(await revokePreviousClientSecret(db, app.clientId)).toEqual({ revoked: false });
+  });
+
+  test('parallel revocations end the previous secret once: exactly one answers revoked', async () => {
+    const created = await seedClient(server);
+    await rotateClientSecret(server.database.db, created.client_id, { environment: 'sandbox' });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => revokePreviousClientSecret(server.database.db, created.client_id)));
+    expect(answers.filter((answer) => answer.revoked)).toHaveLength(1);
+  });
+
+  test('a previous secret whose overlap is over is not revoked again; an unknown or public client is refused', async () => {
+    const created = await seedClient(server);
+    expect(await revokePreviousClientSecret(server.database.db, created.client_id)).toEqual({ revoked: false });
+    await rotateClientSecret(server.database.db, created.client_id, { overlapSeconds: 0, environment: 'sandbox' });
+    expect(await revokePreviousClientSecret(server.database.db, created.client_id)).toEqual({ revoked: false });
+    const publicClient = await seedClient(server, { public: true });
+    await expect(revokePreviousClientSecret(server.database.db, 'cl_unknown')).rejects.toThrow(ClientInputError);
+    await expect(revokePreviousClientSecret(server.database.db, publicClient.client_id)).rejects.toThrow(/no confidential client/);
+    await expect(revokePreviousClientSecret(server.database.db, '')).rejects.toThrow(ClientInputError);
   });
 });
 

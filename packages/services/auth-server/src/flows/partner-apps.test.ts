@@ -49,7 +49,7 @@ describe('partner apps in sandbox', () => {
     expect(isWellFormedClientSecret(app.clientSecret, 'sandbox')).toBe(true);
     expect(await getPartnerApp(sandbox.database.db, app.clientId)).toEqual({
       clientId: app.clientId, name: 'Budget Buddy', redirectUris: [REDIRECT_URI], status: 'approved',
-      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), owner: 'dev_1',
+      createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), owner: 'dev_1', previousSecretExpiresAt: null,
     });
     const { rows } = await sandbox.database.db.raw<{ rows: Array<{ payload: { grant_types: string[]; scope: string; token_endpoint_auth_method: string } }> }>(
       `SELECT payload FROM auth.oidc_store WHERE model = 'Client' AND id = ?`, [app.clientId]);

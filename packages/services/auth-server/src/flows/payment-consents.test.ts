@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { getPaymentConsent, openAccount, postPayment } from '@payapi/ledger';
+import { LedgerError, getPaymentConsent, openAccount, postPayment } from '@payapi/ledger';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { REDIRECT_URI, RESOURCE, UserAgent, discover, introspect, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
+import { deletePartnerApp } from '../clients/delete-partner-app.ts';
+import { createPartnerApp } from '../clients/partner-apps.ts';
+import { revokePaymentConsentsOfGrants, revokeUserPaymentConsent } from '../payments/payment-consents.ts';
+import { REDIRECT_URI, RESOURCE, UserAgent, discover, discoverWithSecret, introspect, seedClient, seedUser, startTestAuthServer } from '../testing/index.ts';
 import type { Alice, TestAuthServer } from '../testing/index.ts';
 
 let server: TestAuthServer;
@@ -52,6 +55,8 @@ interface ConsentPage {
   debtorChoices: Array<{ id: string; label: string }>;
   verifier: string;
   state: string;
+  /** The `request_uri` PAR gave (RFC 9126), null without PAR. */
+  requestUri: string | null;
 }
 
 /**
@@ -83,7 +88,7 @@ async function openPaymentConsent(
   const debtorChoices = [...html.matchAll(/<input type="radio" id="([^"]+)" name="debtor_account_id" value="([^"]+)"[^>]*>\s*<label for="\1">([^<]*)<\/label>/g)]
     .map((match) => ({ id: match[2] as string, label: match[3] as string }));
   return {
-    agent, html, text: html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '), debtorChoices, verifier, state,
+    agent, html, text: html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '), debtorChoices, verifier, state, requestUri: url.searchParams.get('request_uri'),
     confirm: forms.find((href) => href.endsWith('/confirm')) ?? '', deny: forms.find((href) => href.endsWith('/abort')) ?? '',
   };
 }
@@ -107,6 +112,17 @@ async function eventsOf(clientId: string, type: string): Promise<Array<Record<st
   const { rows } = await server.database.db.raw<{ rows: Array<{ data: Record<string, unknown> }> }>(
     `SELECT data FROM events.events WHERE client_id = ? AND type = ? ORDER BY created_at, id`, [clientId, type]);
   return rows.map((row) => row.data);
+}
+
+/** Returns once a session of the test database waits for a row lock (at most 10 s, then throws). */
+async function untilSomeoneWaitsForALock(): Promise<void> {
+  for (let poll = 0; poll < 200; poll += 1) {
+    const { rows } = await server.database.db.raw<{ rows: Array<{ waiting: number }> }>(
+      `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if ((rows[0]?.waiting ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no session came to wait for a lock');
 }
 
 /** The OAuth error a PAR request with these details gets (RFC 9126 §2.3), or 'accepted'. */
@@ -425,18 +441,46 @@ describe('the consent form checks the account to pay from on the server', () => 
 });
 
 describe('Deny', () => {
-  test('returns access_denied to the partner, creates no consent and sends payment_consent.rejected', async () => {
+  test('returns access_denied to the partner, creates no consent and sends payment_consent.rejected with the PAR request_uri and state to match it by', async () => {
     const client2 = await seedClient(server, { name: 'Denied Partner' });
     const config = await discover(server, client2);
     const page = await openPaymentConsent([singlePayment({ instructed_amount: { amount: '31.00', currency: 'CNY' } })], { config });
+    expect(page.requestUri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     const { url } = await answer(page, 'deny');
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect(url.searchParams.get('state')).toBe(page.state);
     expect(await eventsOf(client2.client_id, 'payment_consent.authorised')).toEqual([]);
-    expect(await eventsOf(client2.client_id, 'payment_consent.rejected')).toEqual([expect.objectContaining({
-      id: null, status: 'rejected', type: 'payment_initiation', debtor_account_id: null, creditor_account_id: bobCurrent,
-      instructed_amount: { amount: '31.00', currency: 'CNY' },
-    })]);
+    const rejected = await eventsOf(client2.client_id, 'payment_consent.rejected');
+    expect(rejected).toEqual([{
+      id: expect.stringMatching(/^pc_[0-9a-f]{32}$/), type: 'payment_initiation', status: 'rejected', debtor_account_id: null,
+      creditor_account_id: bobCurrent, currency: 'CNY', instructed_amount: { amount: '31.00', currency: 'CNY' }, remittance_information: null,
+      valid_until: null, spent: [], created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+      authorization_request: { state: page.state, request_uri: page.requestUri },
+    }]);
+    // The id is the event's own: no consent has it, and nothing was stored for the Deny.
+    await expect(getPaymentConsent(server.database.db, rejected[0]?.id as string)).rejects.toThrow(LedgerError);
+    const { rows } = await server.database.db.raw<{ rows: unknown[] }>(`SELECT 1 FROM auth.payment_consent_grants WHERE client_id = ?`, [client2.client_id]);
+    expect(rows).toEqual([]);
+  });
+
+  test('without PAR the event carries the state and request_uri null; a mandate\'s terms are in it; each Deny has its own id', async () => {
+    const client3 = await seedClient(server, { name: 'Denied Mandate Partner' });
+    const config = await discover(server, client3);
+    const first = await openPaymentConsent([mandate()], { config, par: false });
+    expect(first.requestUri).toBeNull();
+    await answer(first, 'deny');
+    const second = await openPaymentConsent([mandate()], { config });
+    await answer(second, 'deny');
+    const rejected = await eventsOf(client3.client_id, 'payment_consent.rejected');
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        type: 'payment_mandate', status: 'rejected', debtor_account_id: null, maximum_individual_amount: '100.00',
+        periodic_limits: [{ period: 'day', amount: '300.00' }, { period: 'month', amount: '2000.00' }], valid_until: '2099-12-31T23:59:00.000000Z',
+        authorization_request: { state: first.state, request_uri: null },
+      }),
+      expect.objectContaining({ authorization_request: { state: second.state, request_uri: second.requestUri } }),
+    ]);
+    expect(rejected[0]?.id).not.toEqual(rejected[1]?.id);
   });
 
   test('Deny after Allow on the same interaction revokes the consent the Allow made', async () => {
@@ -450,6 +494,89 @@ describe('Deny', () => {
     const { url } = await answer(page, 'deny');
     expect(url.searchParams.get('error')).toBe('access_denied');
     expect((await getPaymentConsent(server.database.db, consentId)).status).toBe('revoked');
+  });
+});
+
+describe('a payment consent ends with its grant, however the grant ends', () => {
+  /** A new client, and a mandate (or `detail`) alice authorised to it with a refresh token. */
+  async function authorisedTo(name: string, detail: Detail = mandate(), registered?: { clientId: string; config: client.Configuration }) {
+    const seeded = registered ? undefined : await seedClient(server, { name });
+    const clientId = registered?.clientId ?? seeded?.client_id as string;
+    const config = registered?.config ?? await discover(server, seeded as NonNullable<typeof seeded>);
+    const page = await openPaymentConsent([detail], { config, scope: `${PAY_SCOPE} offline_access`, extra: { prompt: 'consent' } });
+    const tokens = await allowAndExchange(page, alice.accounts[0]?.id as string, config);
+    const consentId = (tokens.authorization_details?.[0] as Record<string, unknown>).consent_id as string;
+    return { clientId, config, tokens, consentId, page };
+  }
+
+  async function expectRevokedOnce(clientId: string, consentId: string, reason: string): Promise<void> {
+    expect((await getPaymentConsent(server.database.db, consentId)).status).toBe('revoked');
+    expect(await eventsOf(clientId, 'payment_consent.revoked')).toEqual([expect.objectContaining({ id: consentId, status: 'revoked', debtor_account_id: alice.accounts[0]?.id })]);
+    expect((await eventsOf(clientId, 'grant.revoked')).map((event) => event.reason)).toEqual([reason]);
+  }
+
+  test('the client revokes its refresh token (RFC 7009): the mandate is revoked, payment_consent.revoked once', async () => {
+    const { clientId, config, tokens, consentId } = await authorisedTo('Refresh Revoker');
+    await client.tokenRevocation(config, tokens.refresh_token as string);
+    await expectRevokedOnce(clientId, consentId, 'token_revoked');
+  });
+
+  test('a rotated refresh token used again: the grant and its mandate are revoked', async () => {
+    const { clientId, config, tokens, consentId } = await authorisedTo('Refresh Reuser');
+    await client.refreshTokenGrant(config, tokens.refresh_token as string);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toThrow();
+    await expectRevokedOnce(clientId, consentId, 'refresh_token_reuse');
+  });
+
+  test('an authorization code exchanged twice: the grant and its single payment consent are revoked', async () => {
+    const seeded = await seedClient(server, { name: 'Code Reuser' });
+    const clientId = seeded.client_id;
+    const config = await discover(server, seeded);
+    const page = await openPaymentConsent([singlePayment()], { config });
+    const { url } = await answer(page, 'confirm', { debtor_account_id: alice.accounts[0]?.id as string });
+    const tokens = await client.authorizationCodeGrant(config, url, { pkceCodeVerifier: page.verifier, expectedState: page.state });
+    const consentId = (tokens.authorization_details?.[0] as Record<string, unknown>).consent_id as string;
+    await expect(client.authorizationCodeGrant(config, url, { pkceCodeVerifier: page.verifier, expectedState: page.state })).rejects.toThrow();
+    await expectRevokedOnce(clientId, consentId, 'authorization_code_reuse');
+  });
+
+  test('the operator deletes the partner app: its mandate is revoked in the same transaction', async () => {
+    const app = await createPartnerApp(server.database.db, { name: 'Deleted Payer', redirectUris: [REDIRECT_URI], owner: 'dev_pay' }, { environment: 'sandbox' });
+    const config = await discoverWithSecret(server, app.clientId, app.clientSecret);
+    const { consentId } = await authorisedTo('', mandate(), { clientId: app.clientId, config });
+    await deletePartnerApp(server.database.db, app.clientId);
+    await expectRevokedOnce(app.clientId, consentId, 'operator');
+  });
+
+  test('a consent already paid or already revoked by the user stays as it is, and no second event is sent', async () => {
+    const paid = await authorisedTo('Paid Then Revoked', singlePayment({ instructed_amount: { amount: '2.00', currency: 'CNY' } }));
+    await postPayment(server.database.db, { consentId: paid.consentId, currency: 'CNY' }, { clientId: paid.clientId, subject: alice.sub });
+    await client.tokenRevocation(paid.config, paid.tokens.refresh_token as string);
+    expect((await getPaymentConsent(server.database.db, paid.consentId)).status).toBe('consumed');
+    expect(await eventsOf(paid.clientId, 'payment_consent.revoked')).toEqual([]);
+
+    const userRevoked = await authorisedTo('User Then Client');
+    expect(await revokeUserPaymentConsent(server.database.db, userRevoked.consentId, alice.sub)).toBe(true);
+    await client.tokenRevocation(userRevoked.config, userRevoked.tokens.refresh_token as string);
+    expect(await eventsOf(userRevoked.clientId, 'payment_consent.revoked')).toHaveLength(1);
+  });
+
+  test('the user revokes the mandate while its grant is being deleted: the user\'s revocation waits, and one payment_consent.revoked is sent', async () => {
+    const db = server.database.db;
+    const { clientId, consentId } = await authorisedTo('Racing Partner');
+    const { rows } = await db.raw<{ rows: Array<{ grant_id: string }> }>(`SELECT grant_id FROM auth.payment_consent_grants WHERE consent_id = ?`, [consentId]);
+    const deletion = await db.transaction();
+    try {
+      expect(await revokePaymentConsentsOfGrants(deletion, [rows[0]?.grant_id as string])).toEqual([consentId]);
+      const byUser = revokeUserPaymentConsent(db, consentId, alice.sub);
+      await untilSomeoneWaitsForALock();
+      await deletion.commit();
+      expect(await byUser).toBe(false);
+    } finally {
+      if (!deletion.isCompleted()) await deletion.rollback();
+    }
+    expect((await getPaymentConsent(db, consentId)).status).toBe('revoked');
+    expect(await eventsOf(clientId, 'payment_consent.revoked')).toHaveLength(1);
   });
 });
 
@@ -550,6 +677,7 @@ describe('payment consents on the connected-apps page', () => {
     const response = await page.agent.request(`${server.issuer}/account/apps/${encodeURIComponent(shopClientId)}/revoke`, { form: { csrf: page.csrf } });
     expect(response.status).toBe(303);
     expect((await getPaymentConsent(server.database.db, consentId)).status).toBe('revoked');
+    expect((await eventsOf(shopClientId, 'payment_consent.revoked')).filter((event) => event.id === consentId)).toHaveLength(1);
     expect((await introspect(shop, tokens.access_token)).active).toBe(false);
     expect((await appsPage(page.agent)).html).not.toContain('Shop Partner');
   });

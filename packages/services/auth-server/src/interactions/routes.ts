@@ -8,7 +8,8 @@ import { errors } from 'oidc-provider';
 import { LedgerError, listAccounts } from '@payapi/ledger';
 import type { Account } from '@payapi/ledger';
 import { consentedAccountIds, saveGrantAccounts } from '../consent/grant-accounts.ts';
-import { addPaymentConsentToGrant, recordRejectedPayment, revokeUserPaymentConsent } from '../payments/payment-consents.ts';
+import { addPaymentConsentToGrant, revokeUserPaymentConsent } from '../payments/payment-consents.ts';
+import { authorizationRequestReference, recordRejectedPayment } from '../payments/rejected-payment.ts';
 import { debtorAccountChoices, loadPaymentRequest } from '../payments/payment-request.ts';
 import type { PaymentRequest } from '../payments/payment-request.ts';
 import { PAYMENT_CONSENT_RESULT, authorisedConsentId } from '../payments/rich-authorization-requests.ts';
@@ -126,7 +127,11 @@ export function interactionRoutes(provider: Provider, db: Knex, throttle: LoginT
     const payment = await loadPaymentRequest(db, details.params.authorization_details);
     // Once per interaction: a second Deny (double click, back button) tells the app nothing new.
     const deniedBefore = (details.result as { error?: unknown } | undefined)?.error !== undefined;
-    if (payment?.valid && !deniedBefore) await recordRejectedPayment(db, String(details.params.client_id), payment.terms);
+    if (payment?.valid && !deniedBefore) {
+      // oidc-provider keeps the pushed request's id on the interaction (`parJti`, not in its types), not its request_uri.
+      const request = authorizationRequestReference(details.params, (details as { parJti?: unknown }).parJti);
+      await recordRejectedPayment(db, String(details.params.client_id), payment.terms, request);
+    }
     const result = { error: 'access_denied', error_description: 'The user denied the request' };
     const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
     ctx.status = 303;

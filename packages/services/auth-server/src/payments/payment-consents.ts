@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendEvent } from '@payapi/events';
-import { createPaymentConsent, getPaymentConsent, revokePaymentConsent, toWirePaymentConsent } from '@payapi/ledger';
+import {
+  PAYMENT_CONSENTS_LISTED_MAX, createPaymentConsent, getPaymentConsent, listPaymentConsents, revokePaymentConsent, toWirePaymentConsent,
+} from '@payapi/ledger';
 import type { PaymentConsent, PaymentTerms } from '@payapi/ledger';
 import type { Knex } from 'knex';
 import type Provider from 'oidc-provider';
@@ -80,21 +82,47 @@ export async function revokeUserPaymentConsent(db: Knex, consentId: string, acco
     const link = rows[0];
     if (!link) return false;
     if ((await getPaymentConsent(trx, consentId)).status !== 'authorised') return false;
-    const revoked = await revokePaymentConsent(trx, consentId);
-    await appendEvent(trx, { type: 'payment_consent.revoked', clientId: link.client_id, data: toWirePaymentConsent(revoked) });
-    return true;
+    return revokeLinkedConsent(trx, consentId, link.client_id);
   });
 }
 
 /**
- * Tells the client that the user pressed Deny on a payment (`payment_consent.rejected`). No consent
- * was created, so the event's data is the consent's shape without an id or debtor account and with
- * status `rejected`.
+ * Revokes the authorised payment consents held by grants that are ending, in the transaction that
+ * deletes the grants (see `deleteWithGrantEvents`), each with one `payment_consent.revoked` event to
+ * its client: so a consent never outlives its grant, however the grant ends (the user, the client's
+ * RFC 7009 revocation, a reused code or refresh token, the operator, a deleted partner app). The
+ * link rows are locked in consent id order first, as {@link revokeUserPaymentConsent} locks them,
+ * so a consent revoked by both at once is reported once; consumed, expired and already revoked
+ * consents are left as they are.
+ *
+ * @param trx the transaction that deletes the grants
+ * @returns the ids of the consents revoked now
  */
-export async function recordRejectedPayment(db: Knex, clientId: string, terms: PaymentTerms): Promise<void> {
-  const never: PaymentConsent = {
-    ...terms, id: '', status: 'authorised', debtorAccountId: '', spent: [], createdAt: new Date().toISOString(), consumedAt: null, revokedAt: null,
-  };
-  const data = { ...toWirePaymentConsent(never), id: null, status: 'rejected', debtor_account_id: null };
-  await appendEvent(db, { type: 'payment_consent.rejected', clientId, data });
+export async function revokePaymentConsentsOfGrants(trx: Knex.Transaction, grantIds: readonly string[]): Promise<string[]> {
+  if (grantIds.length === 0) return [];
+  const { rows } = await trx.raw<{ rows: Array<{ consent_id: string; client_id: string }> }>(
+    `SELECT consent_id, client_id FROM auth.payment_consent_grants WHERE grant_id = ANY (?::text[]) ORDER BY consent_id FOR UPDATE`,
+    [[...grantIds]]);
+  const clientOf = new Map(rows.map((row) => [row.consent_id, row.client_id]));
+  const revoked: string[] = [];
+  for (let start = 0; start < rows.length; start += PAYMENT_CONSENTS_LISTED_MAX) {
+    const ids = rows.slice(start, start + PAYMENT_CONSENTS_LISTED_MAX).map((row) => row.consent_id);
+    for (const consent of await listPaymentConsents(trx, ids)) {
+      if (consent.status !== 'authorised') continue;
+      if (await revokeLinkedConsent(trx, consent.id, clientOf.get(consent.id) as string)) revoked.push(consent.id);
+    }
+  }
+  return revoked;
+}
+
+/**
+ * The ledger's revocation of a consent found `authorised` under its locked link row, and its
+ * `payment_consent.revoked` event when the ledger did revoke it: the consent may have been paid
+ * (single payment) or recorded expired since it was read, and then it stays so and nothing is sent.
+ */
+async function revokeLinkedConsent(trx: Knex.Transaction, consentId: string, clientId: string): Promise<boolean> {
+  const after = await revokePaymentConsent(trx, consentId);
+  if (after.status !== 'revoked') return false;
+  await appendEvent(trx, { type: 'payment_consent.revoked', clientId, data: toWirePaymentConsent(after) });
+  return true;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { getPartnerApp } from '@payapi/auth-server';
 import { createApp, postFrom, valueAfter } from '../testing/app-steps.ts';
+import { errorSummaryOf, fieldErrorOf, startTagOf } from '../testing/form-errors.ts';
 import { csrfOf, textOf } from '../testing/portal-agent.ts';
 import { startTestPortal } from '../testing/portal-harness.ts';
 import type { TestPortal } from '../testing/portal-harness.ts';
@@ -18,7 +19,7 @@ describe('creating an app', () => {
   test('/apps has Create app; its form has App name, Redirect URIs and Create', async () => {
     const { agent } = await portal.signUp();
     const apps = await agent.get('/apps');
-    expect(apps.html).toContain('<form method="get" action="/apps/new"><button type="submit">Create app</button></form>');
+    expect(apps.html).toMatch(/<form method="post" action="\/apps\/new"><input type="hidden" name="csrf" value="[^"]+"><button type="submit">Create app<\/button><\/form>/);
     const form = await agent.get('/apps/new');
     expect(form.html).toContain('<label for="name">App name</label>');
     expect(form.html).toContain('<label for="redirect_uris">Redirect URIs</label>');
@@ -42,18 +43,53 @@ describe('creating an app', () => {
     expect(textOf(list.html)).toContain(`Budget Buddy ${app.clientId} Approved`);
   });
 
+  test('portal trial: Create app is a button that leads to /apps/new, a URL without a bare "?"', async () => {
+    const { agent } = await portal.signUp();
+    const pressed = await postFrom(agent, '/apps', '/apps/new');
+    expect(pressed.status).toBe(303);
+    expect(pressed.location).toBe('/apps/new');
+    expect((await agent.post('/apps/new', {})).status).toBe(403);
+  });
+
   test.each([
-    ['no name', { name: '  ', redirect_uris: 'https://a.example/cb' }, 'Enter a name for the app.'],
-    ['no redirect URI', { name: 'App', redirect_uris: ' \n ' }, 'Enter at least one redirect URI.'],
-    ['11 redirect URIs', { name: 'App', redirect_uris: Array.from({ length: 11 }, (_, i) => `https://a.example/${i}`).join('\n') }, 'Enter at most 10 redirect URIs.'],
-    ['plain http outside localhost', { name: 'App', redirect_uris: 'http://a.example/cb' }, 'Not accepted:'],
-    ['a relative redirect URI', { name: 'App', redirect_uris: '/cb' }, 'Not accepted:'],
-    ['a redirect URI with a fragment', { name: 'App', redirect_uris: 'https://a.example/cb#x' }, 'Not accepted:'],
-  ])('refuses %s with 422 and keeps what was typed', async (_why, form, message) => {
+    ['no name', { name: '  ', redirect_uris: 'https://a.example/cb' }, [{ href: '#name', text: 'Enter a name for the app.' }]],
+    ['no redirect URI', { name: 'App', redirect_uris: ' \n ' }, [{ href: '#redirect_uris', text: 'Enter at least one redirect URI.' }]],
+    ['11 redirect URIs', { name: 'App', redirect_uris: Array.from({ length: 11 }, (_, i) => `https://a.example/${i}`).join('\n') }, [
+      { href: '#redirect_uris', text: 'Enter at most 10 redirect URIs: there are 11.' },
+    ]],
+    ['plain http outside localhost', { name: 'App', redirect_uris: 'http://a.example/cb' }, [
+      { href: '#redirect_uris', text: 'Line 1: redirect URI must be https (http only on localhost): http://a.example/cb.' },
+    ]],
+    ['a relative redirect URI', { name: 'App', redirect_uris: '/cb' }, [{ href: '#redirect_uris', text: 'Line 1: redirect URI is not an absolute URL: /cb.' }]],
+    ['a redirect URI with a fragment', { name: 'App', redirect_uris: 'https://a.example/cb#x' }, [
+      { href: '#redirect_uris', text: 'Line 1: redirect URI must not carry a fragment or credentials: https://a.example/cb#x.' },
+    ]],
+    ['a name with a control character', { name: 'Tab\tName', redirect_uris: 'https://a.example/cb' }, [
+      { href: '#name', text: 'Not accepted: the name must be 1 to 100 printable characters.' },
+    ]],
+    ['no name and several bad redirect URIs, each named by its line', {
+      name: '', redirect_uris: 'https://ok.example/cb\nhttp://a.example/cb\n\n/relative\nhttps://b.example/cb#frag\nHTTPS://C.example/cb',
+    }, [
+      { href: '#name', text: 'Enter a name for the app.' },
+      { href: '#redirect_uris', text: 'Line 2: redirect URI must be https (http only on localhost): http://a.example/cb.' },
+      { href: '#redirect_uris', text: 'Line 4: redirect URI is not an absolute URL: /relative.' },
+      { href: '#redirect_uris', text: 'Line 5: redirect URI must not carry a fragment or credentials: https://b.example/cb#frag.' },
+      { href: '#redirect_uris', text: 'Line 6: redirect URI must be written in its normal form, https://c.example/cb: HTTPS://C.example/cb.' },
+    ]],
+  ])('portal trial: refuses %s with 422, each problem in the error summary and beside its field, and keeps what was typed', async (_why, form, expected) => {
     const { agent } = await portal.signUp();
     const answer = await agent.submit('/apps/new', form, '/apps');
     expect(answer.status).toBe(422);
-    expect(textOf(answer.html)).toContain(message);
+    expect(answer.html).toContain('<title>Error: Create an app');
+    expect(errorSummaryOf(answer.html)).toEqual(expected);
+    const nameWrong = expected.some((item) => item.href === '#name');
+    const urisWrong = expected.some((item) => item.href === '#redirect_uris');
+    expect(startTagOf(answer.html, 'name')?.includes('aria-invalid="true"')).toBe(nameWrong);
+    expect(startTagOf(answer.html, 'redirect_uris')?.includes('aria-invalid="true"')).toBe(urisWrong);
+    if (urisWrong) expect(startTagOf(answer.html, 'redirect_uris')).toContain('aria-describedby="redirect_uris-error redirect-hint"');
+    const uriMessages = expected.filter((item) => item.href === '#redirect_uris').map((item) => `Error: ${item.text}`);
+    expect(fieldErrorOf(answer.html, 'redirect_uris-error')).toBe(urisWrong ? uriMessages.join(' ') : undefined);
+    expect(answer.html).toContain(`>${form.redirect_uris.replace(/&/g, '&amp;')}</textarea>`);
     expect((await agent.get('/apps')).html).not.toContain('<table>');
   });
 
@@ -74,7 +110,8 @@ describe('creating an app', () => {
     }
     const answer = await agent.submit('/apps/new', { name: 'One too many', redirect_uris: 'https://a.example/cb' }, '/apps');
     expect(answer.status).toBe(422);
-    expect(textOf(answer.html)).toContain('You have 20 apps');
+    expect(errorSummaryOf(answer.html)).toEqual([{ href: null, text: 'You have 20 apps, the most one developer may have: delete one first.' }]);
+    expect(fieldErrorOf(answer.html, 'create-app-error')).toBe('Error: You have 20 apps, the most one developer may have: delete one first.');
   });
 });
 
@@ -87,9 +124,16 @@ describe('an app\'s page', () => {
     expect(saved.location).toBe(`${app.path}?done=saved`);
     expect(textOf((await agent.get(saved.location as string)).html)).toContain('Redirect URIs saved.');
     expect((await getPartnerApp(portal.db, app.clientId))?.redirectUris).toEqual(['https://new.example/cb', 'http://localhost:8080/cb']);
-    const refused = await postFrom(agent, app.path, `${app.path}/redirect-uris`, { redirect_uris: 'http://evil.example/cb' });
+    const refused = await postFrom(agent, app.path, `${app.path}/redirect-uris`, { redirect_uris: 'http://evil.example/cb\nhttps://fine.example/cb\nftp://x.example/cb' });
     expect(refused.status).toBe(422);
-    expect(refused.html).toContain('http://evil.example/cb</textarea>');
+    expect(refused.html).toContain('http://evil.example/cb\nhttps://fine.example/cb\nftp://x.example/cb</textarea>');
+    expect(errorSummaryOf(refused.html)).toEqual([
+      { href: '#redirect_uris', text: 'Line 1: redirect URI must be https (http only on localhost): http://evil.example/cb.' },
+      { href: '#redirect_uris', text: 'Line 3: redirect URI must be https (http only on localhost): ftp://x.example/cb.' },
+    ]);
+    expect(refused.html.indexOf('id="error-summary"')).toBeLessThan(refused.html.indexOf('<h1>'));
+    expect(startTagOf(refused.html, 'redirect_uris')).toContain('aria-invalid="true"');
+    expect(startTagOf(refused.html, 'endpoint_url')).not.toContain('aria-invalid');
     expect((await getPartnerApp(portal.db, app.clientId))?.redirectUris).toEqual(['https://new.example/cb', 'http://localhost:8080/cb']);
     expect((await agent.post(`${app.path}/redirect-uris`, { redirect_uris: 'https://x.example/cb' })).status).toBe(403);
   });
@@ -107,14 +151,62 @@ describe('an app\'s page', () => {
     expect((await agent.post(`${app.path}/secret`, {})).status).toBe(403);
   });
 
-  test('Delete app removes it: gone from the list, its page 404, the client deleted', async () => {
+  test('portal trial: after Rotate secret the page says until when (UTC) the previous secret works, and keeps saying so until Revoke previous secret ends it', async () => {
     const { agent } = await portal.signUp();
     const app = await createApp(agent);
-    expect((await agent.post(`${app.path}/delete`, {})).status).toBe(403);
-    const deleted = await postFrom(agent, app.path, `${app.path}/delete`);
+    expect(app.page.html).not.toContain('Previous secret works until');
+    expect(app.page.html).not.toContain('Revoke previous secret');
+    const page = await agent.get((await postFrom(agent, app.path, `${app.path}/secret`)).location as string);
+    const until = (await getPartnerApp(portal.db, app.clientId))?.previousSecretExpiresAt as string;
+    expect(Date.parse(until) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+    const iso = new Date(until).toISOString();
+    const shown = `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+    /** The page's text with no space before punctuation (`textOf` puts one where a tag ends). */
+    const sentences = (html: string): string => textOf(html).replace(/ ([,.])/g, '$1');
+    expect(sentences(page.html)).toContain(`it is shown this once. Secret rotated: the previous secret keeps working until ${shown}, so deploy the new one before then.`);
+    expect(page.html).toContain(`<time datetime="${iso.slice(0, 19)}Z">${shown}</time>`);
+
+    const later = await agent.get(app.path);
+    expect(textOf(later.html)).not.toContain('Secret rotated');
+    expect(sentences(later.html)).toContain(`Previous secret works until ${shown}. Revoke previous secret`);
+    expect((await agent.post(`${app.path}/secret/revoke-previous`, {})).status).toBe(403);
+    expect((await getPartnerApp(portal.db, app.clientId))?.previousSecretExpiresAt).toBe(until);
+
+    const revoked = await postFrom(agent, app.path, `${app.path}/secret/revoke-previous`);
+    expect(revoked.status).toBe(303);
+    expect(revoked.location).toBe(`${app.path}?done=previous-secret-revoked`);
+    expect((await getPartnerApp(portal.db, app.clientId))?.previousSecretExpiresAt).toBeNull();
+    const after = await agent.get(revoked.location as string);
+    expect(textOf(after.html)).toContain('Previous secret revoked: from now on only the current secret works.');
+    expect(after.html).not.toContain('Previous secret works until');
+    expect(after.html).not.toContain('Revoke previous secret');
+    // A second press (a double click) has nothing left to end.
+    expect((await postFrom(agent, app.path, `${app.path}/secret/revoke-previous`)).location).toBe(`${app.path}?done=no-previous-secret`);
+  });
+
+  test('portal trial: Delete app asks first: the button leads to a confirmation page, whose Delete app removes it: gone from the list, its page 404, the client deleted', async () => {
+    const { agent } = await portal.signUp();
+    const app = await createApp(agent);
+    expect(app.page.html).toContain(`<form method="post" action="${app.path}/delete">`);
+    expect((await agent.post(`${app.path}/delete`, { confirm: 'yes' })).status).toBe(403);
+    const pressed = await postFrom(agent, app.path, `${app.path}/delete`);
+    expect(pressed.status).toBe(303);
+    expect(pressed.location).toBe(`${app.path}/delete`);
+    expect(await getPartnerApp(portal.db, app.clientId)).toBeDefined();
+
+    const confirmation = await agent.get(`${app.path}/delete`);
+    expect(confirmation.status).toBe(200);
+    expect(textOf(confirmation.html)).toContain(`Delete Budget Buddy? Deleting the app Budget Buddy (client ID ${app.clientId} ) cannot be undone`);
+    expect(confirmation.html).toContain('<input type="hidden" name="confirm" value="yes">\n  <button type="submit" class="danger">Delete app</button>');
+    expect(confirmation.html).toContain(`<a href="${app.path}">Keep the app and go back to it</a>`);
+    expect((await agent.post(`${app.path}/delete`, { confirm: 'yes' })).status).toBe(403);
+    expect(await getPartnerApp(portal.db, app.clientId)).toBeDefined();
+
+    const deleted = await agent.post(`${app.path}/delete`, { csrf: csrfOf(confirmation.html, `${app.path}/delete`), confirm: 'yes' });
     expect(deleted.status).toBe(303);
     expect(deleted.location).toBe('/apps?done=deleted');
     expect((await agent.get(app.path)).status).toBe(404);
+    expect((await agent.get(`${app.path}/delete`)).status).toBe(404);
     expect((await agent.get('/apps')).html).not.toContain(app.clientId);
     expect(await getPartnerApp(portal.db, app.clientId)).toBeUndefined();
   });
@@ -165,9 +257,12 @@ describe('an app\'s page', () => {
     const { html } = await agent.get(app.path);
     const csrf = csrfOf(html);
     expect((await agent.get('/apps/cl_nope')).status).toBe(404);
-    for (const action of ['redirect-uris', 'secret', 'delete', 'webhooks']) {
-      expect((await agent.post(`/apps/cl_nope/${action}`, { csrf, redirect_uris: 'https://a.example/cb', url: 'https://a.example/h', event_types: 'webhook.test' })).status).toBe(404);
+    for (const action of ['redirect-uris', 'secret', 'secret/revoke-previous', 'delete', 'webhooks']) {
+      expect((await agent.post(`/apps/cl_nope/${action}`, {
+        csrf, redirect_uris: 'https://a.example/cb', url: 'https://a.example/h', event_types: 'webhook.test', confirm: 'yes',
+      })).status).toBe(404);
     }
+    expect((await agent.get('/apps/cl_nope/delete')).status).toBe(404);
     expect((await agent.get(`/apps/${'x'.repeat(300)}`)).status).toBe(404);
   });
 });

@@ -82,8 +82,22 @@ describe('B and A\'s app', () => {
     expect(answer.headers.getSetCookie().some((line) => line.startsWith('portal_once='))).toBe(false);
   });
 
-  test('POST Delete app on A\'s app: 404, the app still there', async () => {
-    expect((await b.post(`${appA.path}/delete`, { csrf: await tokenOfB() })).status).toBe(404);
+  test('POST Revoke previous secret on A\'s app: 404, A\'s previous secret still works', async () => {
+    await postFrom(a, appA.path, `${appA.path}/secret`);
+    const until = (await getPartnerApp(portal.db, appA.clientId))?.previousSecretExpiresAt;
+    expect(until).not.toBeNull();
+    expect((await b.post(`${appA.path}/secret/revoke-previous`, { csrf: await tokenOfB() })).status).toBe(404);
+    expect((await getPartnerApp(portal.db, appA.clientId))?.previousSecretExpiresAt).toBe(until);
+  });
+
+  test('GET Delete app\'s confirmation page of A\'s app: 404, nothing of A shown', async () => {
+    const page = await b.get(`${appA.path}/delete`);
+    expect(page.status).toBe(404);
+    expect(page.html).not.toContain('A app');
+  });
+
+  test('POST Delete app on A\'s app, confirmed or not: 404, the app still there', async () => {
+    for (const form of [{}, { confirm: 'yes' }] as Array<Record<string, string>>) expect((await b.post(`${appA.path}/delete`, { csrf: await tokenOfB(), ...form })).status).toBe(404);
     expect(await getPartnerApp(portal.db, appA.clientId)).toBeDefined();
     expect((await a.get(appA.path)).status).toBe(200);
   });
@@ -101,9 +115,12 @@ describe('B and A\'s app', () => {
     expect(await deliveriesOfA()).toBe(before);
   });
 
-  test('POST Delete endpoint on A\'s endpoint, under either app id: 404, the endpoint still there', async () => {
+  test('Delete endpoint on A\'s endpoint, under either app id, its confirmation page or the confirmed form: 404, the endpoint still there', async () => {
     const csrf = await tokenOfB();
-    for (const app of [appA, appB]) expect((await b.post(`${app.path}/webhooks/${endpointA}/delete`, { csrf })).status).toBe(404);
+    for (const app of [appA, appB]) {
+      expect((await b.get(`${app.path}/webhooks/${endpointA}/delete`)).status).toBe(404);
+      for (const form of [{}, { confirm: 'yes' }] as Array<Record<string, string>>) expect((await b.post(`${app.path}/webhooks/${endpointA}/delete`, { csrf, ...form })).status).toBe(404);
+    }
     expect(await listEndpoints(portal.db, appA.clientId)).toHaveLength(1);
   });
 

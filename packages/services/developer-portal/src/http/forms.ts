@@ -41,3 +41,11 @@ export function listField(form: Record<string, unknown>, name: string, maxCount:
   const values = Array.isArray(value) ? value : [value];
   return values.filter((item): item is string => typeof item === 'string').slice(0, maxCount);
 }
+
+/** The hidden field of a confirmation page's form: its button acts, the first page's button only leads there. */
+export const CONFIRM_FIELD = 'confirm';
+
+/** Whether the form came from a confirmation page (`confirm=yes`). */
+export function confirmed(form: Record<string, unknown>): boolean {
+  return form[CONFIRM_FIELD] === 'yes';
+}

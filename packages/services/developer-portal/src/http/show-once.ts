@@ -6,7 +6,8 @@ import { clearCookie, readCookie, setCookie } from './cookies.ts';
 
 /** A secret shown to the developer once, on the page they are redirected to after the form that made it. */
 export type ShownOnce =
-  | { kind: 'client_secret'; clientId: string; secret: string }
+  /** `previousSecretExpiresAt` (RFC 3339) after a rotation: until when the replaced secret works; absent for a new app. */
+  | { kind: 'client_secret'; clientId: string; secret: string; previousSecretExpiresAt?: string }
   | { kind: 'webhook_secret'; clientId: string; endpointId: string; secret: string }
   | { kind: 'test_user'; username: string; password: string };
 
