@@ -2,7 +2,8 @@
  * The runnable blocks of the docs (README.md and docs/*.md), and running them as a reader would in
  * one terminal. A fenced block whose info string is `sh run` is a shell step; one with
  * `file=PATH` (e.g. ```` ```ts file=~/my-shop/quickstart.ts ````) is a file the reader saves, written
- * before the next step runs. Other blocks are examples and are not run.
+ * before the next step runs. Other blocks are examples and are not run: a block in a language a
+ * reader runs (sh, ts, js…) that is not marked is an `excerpt` (`ruleBreaches`).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -25,15 +26,26 @@ export interface DocBlock {
 
 const FENCE = /^(\s*)(`{3,})(.*)$/;
 
-/** The marked blocks of one document's text, in order. Fences may be indented (inside list items). */
-export function markedBlocks(document: string, text: string): DocBlock[] {
+/** One fenced block of a document, marked or not. */
+export interface Fence {
+  document: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  /** The info string's words (`['sh', 'run']`, `['ts', 'file=~/a.ts']`, `[]`). */
+  words: string[];
+  code: string;
+  /** The text of the document before the fence (for the reason an excerpt gives). */
+  before: string;
+}
+
+/** Every fenced block of one document's text, in order. Fences may be indented (inside list items). */
+export function fencedBlocks(document: string, text: string): Fence[] {
   const lines = text.split('\n');
-  const blocks: DocBlock[] = [];
+  const fences: Fence[] = [];
   for (let index = 0; index < lines.length; index += 1) {
     const open = FENCE.exec(lines[index] as string);
     if (!open) continue;
     const [, indent = '', ticks = '', info = ''] = open;
-    const words = info.trim().split(/\s+/);
     const body: string[] = [];
     let end = index + 1;
     for (; end < lines.length; end += 1) {
@@ -41,13 +53,54 @@ export function markedBlocks(document: string, text: string): DocBlock[] {
       if (close && (close[2] as string).length >= ticks.length && (close[3] as string).trim() === '') break;
       body.push((lines[end] as string).startsWith(indent) ? (lines[end] as string).slice(indent.length) : (lines[end] as string).trimStart());
     }
-    const file = words.find((word) => word.startsWith('file='))?.slice('file='.length);
-    if (words.includes('run') || file) {
-      blocks.push({ document, line: index + 1, language: words[0] ?? '', kind: file ? 'file' : 'run', path: file, code: `${body.join('\n')}\n` });
-    }
+    const words = info.trim().split(/\s+/).filter((word) => word !== '');
+    fences.push({ document, line: index + 1, words, code: `${body.join('\n')}\n`, before: lines.slice(0, index).join('\n') });
     index = end;
   }
+  return fences;
+}
+
+/** The marked blocks of one document's text, in order. */
+export function markedBlocks(document: string, text: string): DocBlock[] {
+  const blocks: DocBlock[] = [];
+  for (const { line, words, code } of fencedBlocks(document, text)) {
+    const file = words.find((word) => word.startsWith('file='))?.slice('file='.length);
+    if (words.includes('run') || file) blocks.push({ document, line, language: words[0] ?? '', kind: file ? 'file' : 'run', path: file, code });
+  }
   return blocks;
+}
+
+/** Languages a reader runs: a block in one of them is marked `run`, `file=PATH` or `excerpt`. */
+export const RUNNABLE_LANGUAGES: ReadonlySet<string> = new Set(['sh', 'bash', 'shell', 'zsh', 'console', 'ts', 'typescript', 'tsx', 'js', 'javascript', 'jsx', 'mjs', 'cjs']);
+
+/**
+ * What breaks the docs' rule in `fences` (every document's, so an excerpt may quote another's
+ * runnable block): a fence with no language; a block in a runnable language that is neither marked
+ * to run (`run`, `file=PATH`) nor `excerpt`; an `excerpt` that is neither line by line in a marked
+ * block nor explained in the 600 characters before it by a sentence naming "the docs test".
+ *
+ * @returns one line per problem, `document:line: why`; empty when the rule holds
+ */
+export function ruleBreaches(fences: readonly Fence[]): string[] {
+  const runnableLines = new Set(fences.filter((fence) => fence.words.includes('run') || fence.words.some((word) => word.startsWith('file=')))
+    .flatMap((fence) => fence.code.split('\n').map((line) => line.trim())).filter((line) => line !== ''));
+  const breaches: string[] = [];
+  for (const fence of fences) {
+    const at = `${fence.document}:${fence.line}`;
+    const language = fence.words[0];
+    if (language === undefined) {
+      breaches.push(`${at}: a fence without a language (\`\`\`text, \`\`\`http, \`\`\`json, or \`\`\`sh run)`);
+      continue;
+    }
+    const marked = fence.words.includes('run') || fence.words.some((word) => word.startsWith('file='));
+    if (fence.words.includes('excerpt')) {
+      const quoted = fence.code.split('\n').map((line) => line.trim()).filter((line) => line !== '').every((line) => runnableLines.has(line));
+      if (!quoted && !/the\s+docs\s+test/i.test(fence.before.slice(-600))) breaches.push(`${at}: an excerpt neither in a marked block nor explained ("the docs test …") just before it`);
+    } else if (RUNNABLE_LANGUAGES.has(language.toLowerCase()) && !marked) {
+      breaches.push(`${at}: a \`${language}\` block marked neither \`run\`, \`file=PATH\` nor \`excerpt\``);
+    }
+  }
+  return breaches;
 }
 
 /** README.md and every docs/*.md of the repository at `root`, with their marked blocks. */
@@ -56,6 +109,14 @@ export async function documentsWithBlocks(root: string): Promise<Map<string, Doc
   const found = new Map<string, DocBlock[]>();
   for (const name of names) found.set(name, markedBlocks(name, await readFile(join(root, name), 'utf8')));
   return found;
+}
+
+/** README.md and every docs/*.md of the repository at `root`, every fenced block of each. */
+export async function documentFences(root: string): Promise<Fence[]> {
+  const names = ['README.md', ...(await readdir(join(root, 'docs'))).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+  const fences: Fence[] = [];
+  for (const name of names) fences.push(...fencedBlocks(name, await readFile(join(root, name), 'utf8')));
+  return fences;
 }
 
 /** Where and how the blocks run. */
@@ -68,8 +129,12 @@ export interface RunOptions {
   substitutions: ReadonlyArray<readonly [string, string]>;
   /** A folder of the run's own, for the terminal's state between steps. */
   stateDir: string;
-  /** Told each piece of a step's output as it comes (to act as the reader when a step waits). */
-  onOutput?: (text: string) => void;
+  /**
+   * Told each piece of a step's output as it comes (to act as the reader when a step waits);
+   * `type` writes a line to the step's standard input, as the reader types it when asked. Without
+   * `onOutput` a step's standard input is empty.
+   */
+  onOutput?: (text: string, type: (line: string) => void) => void;
   /** A step's time limit, ms (default 5 minutes). */
   stepTimeoutMs?: number;
 }
@@ -118,12 +183,17 @@ export async function runBlocks(blocks: DocBlock[], options: RunOptions): Promis
 
 function runStep(block: DocBlock, script: string, options: RunOptions): Promise<StepOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', script], { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (!options.onOutput) child.stdin.end();
+    child.stdin.on('error', () => {});
+    const type = (line: string): void => {
+      if (!child.stdin.writableEnded) child.stdin.write(`${line}\n`);
+    };
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      options.onOutput?.(chunk.toString('utf8'));
+      options.onOutput?.(chunk.toString('utf8'), type);
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

@@ -23,7 +23,7 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { documentsWithBlocks, markedBlocks, runBlocks } from './doc-blocks.ts';
+import { documentFences, documentsWithBlocks, fencedBlocks, markedBlocks, ruleBreaches, runBlocks } from './doc-blocks.ts';
 import type { DocBlock, RunOptions } from './doc-blocks.ts';
 import { freePort } from './free-port.ts';
 
@@ -34,7 +34,9 @@ const ci = process.env.CI === 'true';
 if (!hasChromium) process.stderr.write(`\n*** docs.test.ts: ${CHROMIUM} is missing: the quickstart is ${ci ? 'FAILING (CI=true)' : 'SKIPPED'} ***\n\n`);
 
 /** The documents that must have runnable blocks, and the fewest each must have. */
-const EXPECTED = new Map([['README.md', 2], ['docs/partner-quickstart.md', 3]]);
+const EXPECTED = new Map([['README.md', 2], ['docs/partner-quickstart.md', 4], ['docs/authorization-server.md', 4]]);
+/** The documents whose steps need a browser (their own tests below). */
+const WITH_BROWSER = new Set(['docs/partner-quickstart.md', 'docs/authorization-server.md']);
 
 let documents: Map<string, DocBlock[]>;
 let database: TestDatabase;
@@ -62,8 +64,11 @@ afterAll(async () => {
   if (home) await rm(home, { recursive: true, force: true });
 });
 
-/** How every document's blocks run: in the checkout, `~` a fresh home, the test system's URLs and database. */
-function runOptions(extraEnv: Record<string, string> = {}, onOutput?: (text: string) => void): RunOptions {
+/**
+ * How every document's blocks run: in the checkout, `~` a fresh home, the test system's URLs and
+ * database; `filled` are the values the reader puts in for a block's placeholders.
+ */
+function runOptions(onOutput?: RunOptions['onOutput'], filled: ReadonlyArray<readonly [string, string]> = []): RunOptions {
   const { NODE_OPTIONS: _jestsNodeOptions, ...inherited } = process.env;
   return {
     cwd: repoRoot,
@@ -74,12 +79,12 @@ function runOptions(extraEnv: Record<string, string> = {}, onOutput?: (text: str
       npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
       npm_config_update_notifier: 'false',
       DATABASE_URL: database.url,
-      ...extraEnv,
     },
     substitutions: [
       ['http://localhost:4000', system.urls.auth], ['http://localhost:4001', system.urls.api],
       ['http://localhost:4002', system.urls.partner], ['http://localhost:4003', system.urls.portal],
-      ['http://localhost:8080', `http://localhost:${callbackPort}`],
+      ['http://localhost:8080', `http://localhost:${callbackPort}`], ['http%3A%2F%2Flocalhost%3A8080', encodeURIComponent(`http://localhost:${callbackPort}`)],
+      ...filled,
     ],
     stateDir: join(home, `.docs-test-${randomUUID()}`),
     ...(onOutput ? { onOutput } : {}),
@@ -93,6 +98,27 @@ describe('marked blocks', () => {
       { document: 't.md', line: 2, language: 'sh', kind: 'run', path: undefined, code: 'echo one\n' },
       { document: 't.md', line: 9, language: 'ts', kind: 'file', path: '~/x/a.ts', code: 'const a = 1;\n' },
     ]);
+  });
+
+  test('a block in a language a reader runs is marked run, file= or excerpt; an excerpt quotes a marked block or says why not', () => {
+    const fences = fencedBlocks('t.md', [
+      '```sh run', 'curl -s http://localhost:4001/healthz', '```',
+      '```sh', 'rm -rf /', '```',
+      '```', 'plain', '```',
+      '```ts excerpt', 'curl -s http://localhost:4001/healthz', '```',
+      '```js excerpt', 'never run', '```',
+      'Too long for the docs test:', '```sh excerpt', 'pnpm bench', '```',
+      '```text', 'packages/', '```', '```http', 'GET / HTTP/1.1', '```',
+    ].join('\n'));
+    expect(ruleBreaches(fences)).toEqual([
+      expect.stringMatching(/^t\.md:4: a `sh` block marked neither/),
+      expect.stringMatching(/^t\.md:7: a fence without a language/),
+      expect.stringMatching(/^t\.md:13: an excerpt neither in a marked block nor explained/),
+    ]);
+  });
+
+  test('README.md and docs/*.md: every block a reader would run is marked to run, or an excerpt that says why', async () => {
+    expect(ruleBreaches(await documentFences(repoRoot))).toEqual([]);
   });
 
   test('the README and the quickstart have theirs; every marked block is a shell step or a file, with no placeholder', () => {
@@ -117,7 +143,7 @@ describe('docs that need no reader\'s hand', () => {
 
   test('docs/*.md other than the quickstart: every marked step runs', async () => {
     for (const [name, blocks] of documents) {
-      if (name === 'README.md' || name === 'docs/partner-quickstart.md' || blocks.length === 0) continue;
+      if (name === 'README.md' || WITH_BROWSER.has(name) || blocks.length === 0) continue;
       await runBlocks(blocks, runOptions());
     }
   }, 300_000);
@@ -160,11 +186,12 @@ describe('docs that need no reader\'s hand', () => {
     // The page's export block names the variables the script reads; the reader pastes the values.
     const quickstart = documents.get('docs/partner-quickstart.md') ?? [];
     expect(await readFile(join(repoRoot, 'docs/partner-quickstart.md'), 'utf8')).toContain("export PAYAPI_CLIENT_ID='the Client ID'\nexport PAYAPI_CLIENT_SECRET='the Client secret'");
+    const filled = [["'the Client ID'", `'${clientId}'`], ["'the Client secret'", `'${clientSecret}'`]] as const;
 
     // 3 and 4: the marked steps; when the script prints its URL, the reader opens it and allows.
     let signedIn: Promise<void> | undefined;
     let printed = '';
-    const outputs = await runBlocks(quickstart, runOptions({ PAYAPI_CLIENT_ID: clientId, PAYAPI_CLIENT_SECRET: clientSecret }, (chunk) => {
+    const outputs = await runBlocks(quickstart, runOptions((chunk) => {
       printed += chunk;
       const url = /Open (http\S+)/.exec(printed)?.[1];
       if (!url || signedIn) return;
@@ -176,7 +203,7 @@ describe('docs that need no reader\'s hand', () => {
         await page.getByRole('button', { name: 'Allow' }).click();
         await page.getByText('Signed in: go back to the terminal.').waitFor();
       })();
-    }));
+    }, filled));
     await signedIn;
     const last = outputs.at(-1)?.stdout ?? '';
     const transferId = /^transfer (tr_[0-9a-f]{32}): 12\.34 CNY completed$/m.exec(last)?.[1];
@@ -188,4 +215,39 @@ describe('docs that need no reader\'s hand', () => {
     const booked = await database.db('ledger.transfers').where({ id: transferId }).select('amount_minor', 'description');
     expect(booked).toEqual([{ amount_minor: '1234', description: 'My first transfer' }]);
   }, 420_000);
+
+  test('docs/authorization-server.md, the flow by hand: openssl and curl, alice allows in the browser, the code pasted', async () => {
+    const callback = `http://localhost:${callbackPort}/callback`;
+    // A browser of its own: the quickstart's sign-in session at the bank must not carry over.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let printed = '';
+    let code: Promise<string> | undefined;
+    let typed = false;
+    const outputs = await runBlocks(documents.get('docs/authorization-server.md') ?? [], runOptions((chunk, type) => {
+      printed += chunk;
+      const url = /Open (http\S+)/.exec(printed)?.[1];
+      if (url && !code) {
+        code = (async () => {
+          const landed = page.waitForRequest((request) => request.url().startsWith(callback));
+          await page.goto(url);
+          await page.getByLabel('Username').fill('alice');
+          await page.getByLabel('Password').fill('wonderland');
+          await page.getByRole('button', { name: 'Sign in' }).click();
+          await page.getByRole('button', { name: 'Allow' }).click();
+          // Nothing listens at the redirect URI: the reader reads the code off the address bar.
+          return new URL((await landed).url()).searchParams.get('code') ?? '';
+        })();
+      }
+      if (code && !typed && /code: $/.test(printed)) {
+        typed = true;
+        void code.then(type);
+      }
+    }));
+    expect(await code).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const last = outputs.at(-1)?.stdout ?? '';
+    expect(last).toContain('"name":"Alice Current"');
+    expect(last).not.toContain('"name":"Bob Current"');
+    await context.close();
+  }, 180_000);
 });
