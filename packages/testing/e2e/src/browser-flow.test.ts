@@ -7,26 +7,17 @@
  *
  * Without /usr/bin/chromium the test is skipped with a loud message, except with CI=true, where it fails.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { seedDemo, startSystem } from '@payapi/demo';
+import { seedDemo } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
 import { DEMO_PARTNER_CLIENT_SECRET, SessionStore } from '@payapi/partner-demo';
-import { repoRoot } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOTS = join(repoRoot, 'test-artifacts', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
+import { CHROMIUM, SCREENSHOTS, ci, hasChromium, launchChromium, screenshotOnFailure, startSystemOnFreePorts } from './browser-system.ts';
 
 if (!hasChromium && !ci) {
   process.stderr.write([
@@ -37,14 +28,6 @@ if (!hasChromium && !ci) {
     '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
     '',
   ].join('\n'));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 (hasChromium || ci ? describe : describe.skip)('partner demo in a real browser', () => {
@@ -59,22 +42,13 @@ async function freePort(): Promise<number> {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
-    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
+    system = await startSystemOnFreePorts({
       db: database.db,
-      env: {
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
-        AUTH_COOKIE_KEYS: 'e2e-cookie-key-0123456789abcdefghijklmnopq',
-        PARTNER_DEMO_SESSION_SECRET: 'e2e-partner-session-secret-0123456789abcdef',
-        LOG_LEVEL: 'silent',
-      },
+      env: { PARTNER_DEMO_SESSION_SECRET: 'e2e-partner-session-secret-0123456789abcdef' },
       partnerDemo: { sessions },
     });
     bobCurrentId = system.seed?.accounts.find((account) => account.name === 'Bob Current')?.id ?? '';
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
   }, 120_000);
@@ -87,12 +61,7 @@ async function freePort(): Promise<number> {
 
   /** Runs a step; on failure saves a screenshot named after it before failing. */
   async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page.screenshot({ path: join(SCREENSHOTS, `failed-${name}.png`), fullPage: true }).catch(() => undefined);
-      throw error;
-    }
+    await screenshotOnFailure(page, `failed-${name}`, work);
   }
 
   const dashboardAccount = (name: string) => page.locator('section.account', { has: page.getByRole('heading', { name, exact: true }) });

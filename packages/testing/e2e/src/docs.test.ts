@@ -10,7 +10,6 @@
  * is skipped with a loud message, except with CI=true, where it fails. npm installs from the npm
  * registry (its cache is reused).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,16 +20,12 @@ import type { RunningSystem } from '@payapi/demo';
 import { repoRoot } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, ci, hasChromium, launchChromium } from './browser-system.ts';
 import { documentFences, documentsWithBlocks, fencedBlocks, markedBlocks, ruleBreaches, runBlocks } from './doc-blocks.ts';
 import type { DocBlock, RunOptions } from './doc-blocks.ts';
 import { freePort } from './free-port.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const hasChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
 if (!hasChromium) process.stderr.write(`\n*** docs.test.ts: ${CHROMIUM} is missing: the quickstart is ${ci ? 'FAILING (CI=true)' : 'SKIPPED'} ***\n\n`);
 
 /** The documents that must have runnable blocks, and the fewest each must have. */
@@ -153,7 +148,7 @@ describe('docs that need no reader\'s hand', () => {
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
   });
   afterAll(async () => {

@@ -7,25 +7,16 @@
  *
  * Without /usr/bin/chromium the test is skipped with a loud message, except with CI=true, where it fails.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startSystem } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
 import { SessionStore } from '@payapi/partner-demo';
-import { repoRoot } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
-import { freePort } from './free-port.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOTS = join(repoRoot, 'test-artifacts', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
+import { CHROMIUM, SCREENSHOTS, ci, hasChromium, launchChromium, screenshotOnFailure, startSystemOnFreePorts } from './browser-system.ts';
 
 if (!hasChromium && !ci) process.stderr.write(`\n!!! SKIPPED: the fapi2 partner demo browser test needs ${CHROMIUM} (apt-get install chromium). !!!\n\n`);
 
@@ -40,23 +31,13 @@ if (!hasChromium && !ci) process.stderr.write(`\n!!! SKIPPED: the fapi2 partner 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
-    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
+    system = await startSystemOnFreePorts({
       db: database.db,
-      env: {
-        SECURITY_PROFILE: 'fapi2',
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
-        AUTH_COOKIE_KEYS: 'e2e-cookie-key-0123456789abcdefghijklmnopq',
-        PARTNER_DEMO_SESSION_SECRET: 'e2e-partner-session-secret-0123456789abcdef',
-        LOG_LEVEL: 'silent',
-      },
+      env: { SECURITY_PROFILE: 'fapi2', PARTNER_DEMO_SESSION_SECRET: 'e2e-partner-session-secret-0123456789abcdef' },
       partnerDemo: { sessions },
     });
     bobCurrentId = system.seed?.accounts.find((account) => account.name === 'Bob Current')?.id ?? '';
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
   }, 120_000);
 
@@ -67,12 +48,7 @@ if (!hasChromium && !ci) process.stderr.write(`\n!!! SKIPPED: the fapi2 partner 
   });
 
   async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page.screenshot({ path: join(SCREENSHOTS, `failed-fapi2-${name}.png`), fullPage: true }).catch(() => undefined);
-      throw error;
-    }
+    await screenshotOnFailure(page, `failed-fapi2-${name}`, work);
   }
   const dashboardAccount = (name: string) => page.locator('section.account', { has: page.getByRole('heading', { name, exact: true }) });
   const balanceOf = async (name: string): Promise<string> => (await dashboardAccount(name).locator('.balance').innerText()).replace(/\s+/g, ' ');

@@ -12,29 +12,20 @@
  * CI=true, where it fails.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createClient } from '@payapi/auth-server';
-import { startSystem } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
-import { repoRoot } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import * as client from 'openid-client';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
 import type { Violation } from './accessibility.ts';
-import { freePort } from './free-port.ts';
+import { CHROMIUM, SCREENSHOTS, ci, hasChromium, launchChromium, screenshotOnFailure, startSystemOnFreePorts } from './browser-system.ts';
 import { startRedirectCatcher } from './redirect-catcher.ts';
 import type { RedirectCatcher } from './redirect-catcher.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOTS = join(repoRoot, 'test-artifacts', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
 
 if (!hasChromium && !ci) {
   process.stderr.write(`\n!!! SKIPPED: the payment consent browser test needs ${CHROMIUM} (apt-get install chromium); with CI=true it fails instead. !!!\n\n`);
@@ -56,23 +47,11 @@ if (!hasChromium && !ci) {
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
     catcher = await startRedirectCatcher();
-    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
-      db: database.db,
-      env: {
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
-        AUTH_COOKIE_KEYS: 'e2e-cookie-key-0123456789abcdefghijklmnopq',
-        PARTNER_DEMO_WEBHOOKS: 'false',
-        LOG_LEVEL: 'silent',
-      },
-    });
+    system = await startSystemOnFreePorts({ db: database.db, env: { PARTNER_DEMO_WEBHOOKS: 'false' } });
     const registered = await createClient(database.db, { name: 'Pay Later Ltd', redirectUris: [catcher.redirectUri] });
     config = await client.discovery(new URL(system.urls.auth), registered.client_id, undefined,
       client.ClientSecretBasic(registered.client_secret as string), { execute: [client.allowInsecureRequests] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
   }, 120_000);
@@ -86,12 +65,7 @@ if (!hasChromium && !ci) {
 
   /** Runs a step; saves a screenshot named after it (on failure too) and checks the page with axe. */
   async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      await page.screenshot({ path: join(SCREENSHOTS, `payment-failed-${name}.png`), fullPage: true }).catch(() => undefined);
-      throw error;
-    }
+    await screenshotOnFailure(page, `payment-failed-${name}`, work);
   }
 
   async function auditAndShoot(name: string): Promise<void> {

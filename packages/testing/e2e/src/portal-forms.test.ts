@@ -11,25 +11,18 @@
  * Without /usr/bin/chromium the test is skipped, except with CI=true, where it fails.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startSystem } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
 import { startWebhookReceiver } from '@payapi/events/testing';
 import type { WebhookReceiver } from '@payapi/events/testing';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
 import type { Violation } from './accessibility.ts';
-import { freePort } from './free-port.ts';
+import { ci, hasChromium, launchChromium, startSystemOnFreePorts } from './browser-system.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const hasChromium = existsSync(CHROMIUM);
-
-(hasChromium || process.env.CI === 'true' ? describe : describe.skip)('developer portal forms, in a real browser', () => {
+(hasChromium || ci ? describe : describe.skip)('developer portal forms, in a real browser', () => {
   let database: TestDatabase;
   let system: RunningSystem;
   let browser: Browser;
@@ -42,20 +35,9 @@ const hasChromium = existsSync(CHROMIUM);
   beforeAll(async () => {
     database = await createTestDatabase();
     receiver = await startWebhookReceiver();
-    const [auth, api, partner, portalPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
-      db: database.db,
-      env: {
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portalPort}`,
-        PARTNER_DEMO_WEBHOOKS: 'false',
-        LOG_LEVEL: 'silent',
-      },
-    });
+    system = await startSystemOnFreePorts({ db: database.db, env: { PARTNER_DEMO_WEBHOOKS: 'false' } });
     portal = system.urls.portal;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${portal}/signup`);
     await page.getByLabel('Email').fill(`forms-${randomUUID()}@example.com`);

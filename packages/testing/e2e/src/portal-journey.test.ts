@@ -13,30 +13,21 @@
  * skipped with a loud message, except with CI=true, where it fails.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startSystem } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
 import { startWebhookReceiver } from '@payapi/events/testing';
 import type { WebhookReceiver } from '@payapi/events/testing';
-import { repoRoot } from '@payapi/platform';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import * as client from 'openid-client';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
-import { freePort } from './free-port.ts';
+import { SCREENSHOTS, ci, hasChromium, launchChromium, screenshotOnFailure, startSystemOnFreePorts } from './browser-system.ts';
 import { startRedirectCatcher } from './redirect-catcher.ts';
 import type { RedirectCatcher } from './redirect-catcher.ts';
 import { captureLogs } from './system-logs.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOTS = join(repoRoot, 'test-artifacts', 'e2e');
-const hasChromium = existsSync(CHROMIUM);
-const ci = process.env.CI === 'true';
 
 (hasChromium || ci ? describe : describe.skip)('developer portal: from sign-up to a first sandbox transfer, in a real browser', () => {
   let database: TestDatabase;
@@ -57,21 +48,12 @@ const ci = process.env.CI === 'true';
     database = await createTestDatabase();
     receiver = await startWebhookReceiver();
     catcher = await startRedirectCatcher();
-    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
+    system = await startSystemOnFreePorts({
       db: database.db,
-      env: {
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
-        AUTH_COOKIE_KEYS: 'e2e-cookie-key-0123456789abcdefghijklmnopq',
-        PARTNER_DEMO_WEBHOOKS: 'false',
-        LOG_LEVEL: 'debug',
-      },
+      env: { PARTNER_DEMO_WEBHOOKS: 'false', LOG_LEVEL: 'debug' },
       logDestination: logs.destination,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
   }, 120_000);
@@ -86,13 +68,10 @@ const ci = process.env.CI === 'true';
 
   /** Runs a step; on failure saves a screenshot named after it before failing. */
   async function step(name: string, work: () => Promise<void>): Promise<void> {
-    try {
+    await screenshotOnFailure(page, `portal-failed-${name}`, async () => {
       await work();
       await page.screenshot({ path: join(SCREENSHOTS, `portal-${name}.png`), fullPage: true });
-    } catch (error) {
-      await page.screenshot({ path: join(SCREENSHOTS, `portal-failed-${name}.png`), fullPage: true }).catch(() => undefined);
-      throw error;
-    }
+    });
   }
 
   /** axe on the portal page the browser shows now. */

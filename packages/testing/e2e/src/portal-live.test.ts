@@ -6,24 +6,17 @@
  *
  * Without /usr/bin/chromium the test is skipped, except with CI=true, where it fails.
  */
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { approveClient } from '@payapi/auth-server';
-import { startSystem } from '@payapi/demo';
 import type { RunningSystem } from '@payapi/demo';
 import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
-import { freePort } from './free-port.ts';
+import { ci, hasChromium, launchChromium, startSystemOnFreePorts } from './browser-system.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const hasChromium = existsSync(CHROMIUM);
-
-(hasChromium || process.env.CI === 'true' ? describe : describe.skip)('developer portal in live', () => {
+(hasChromium || ci ? describe : describe.skip)('developer portal in live', () => {
   let database: TestDatabase;
   let system: RunningSystem;
   let browser: Browser;
@@ -31,20 +24,8 @@ const hasChromium = existsSync(CHROMIUM);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    system = await startSystem({
-      db: database.db,
-      env: {
-        PAYAPI_ENVIRONMENT: 'live',
-        AUTH_ISSUER: `http://127.0.0.1:${auth}`,
-        RESOURCE_API_URL: `http://127.0.0.1:${api}`,
-        PARTNER_DEMO_URL: `http://127.0.0.1:${partner}`,
-        DEVELOPER_PORTAL_URL: `http://127.0.0.1:${portal}`,
-        PARTNER_DEMO_WEBHOOKS: 'false',
-        LOG_LEVEL: 'silent',
-      },
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    system = await startSystemOnFreePorts({ db: database.db, env: { PAYAPI_ENVIRONMENT: 'live', PARTNER_DEMO_WEBHOOKS: 'false' } });
+    browser = await launchChromium();
     page = await browser.newPage();
   }, 120_000);
 

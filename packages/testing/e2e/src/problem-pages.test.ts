@@ -6,20 +6,15 @@
  *
  * Without /usr/bin/chromium the test is skipped, except with CI=true, where it fails.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PROBLEM_CODES } from '@payapi/resource-api';
 import { startTestApi } from '@payapi/resource-api/testing';
 import type { TestApi } from '@payapi/resource-api/testing';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { accessibilityViolations } from './accessibility.ts';
+import { ci, hasChromium, launchChromium } from './browser-system.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const hasChromium = existsSync(CHROMIUM);
-
-(hasChromium || process.env.CI === 'true' ? describe : describe.skip)('error code pages in a browser', () => {
+(hasChromium || ci ? describe : describe.skip)('error code pages in a browser', () => {
   let api: TestApi;
   let browser: Browser;
   let page: Page;
@@ -27,7 +22,7 @@ const hasChromium = existsSync(CHROMIUM);
 
   beforeAll(async () => {
     api = await startTestApi();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage();
     // A CSP violation (a blocked stylesheet, an inline style) is reported on the console.
     page.on('console', (message) => {
