@@ -4,28 +4,21 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import type { Knex } from 'knex';
 import { migrateEvents } from '../migrations.ts';
-import { startWebhookReceiver } from '../testing/index.ts';
 import type { WebhookReceiver } from '../testing/index.ts';
 import type { DeliveryWorker } from './delivery-worker.ts';
-import { deliveriesOf, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
+import { deliveriesOf, receiversOfThisFile, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
 
 let database: TestDatabase;
-const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   await migrateEvents(database.db);
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
   await database.drop();
 });
 
-async function receiver(options: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> {
-  const started = await startWebhookReceiver(options);
-  receivers.push(started);
-  return started;
-}
+const receiver = receiversOfThisFile();
 
 async function appendMany(clientId: string, count: number): Promise<void> {
   await database.db.raw(`SELECT events.append('transfer.completed', ?, jsonb_build_object('index', i)) FROM generate_series(1, ?) i`, [clientId, count]);

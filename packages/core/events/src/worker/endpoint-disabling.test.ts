@@ -5,14 +5,11 @@ import type { TestDatabase } from '@payapi/platform/testing';
 import { updateEndpoint } from '../endpoints.ts';
 import { appendEvent } from '../event-log.ts';
 import { migrateEvents } from '../migrations.ts';
-import { startWebhookReceiver } from '../testing/index.ts';
-import type { WebhookReceiver } from '../testing/index.ts';
 import type { DeliveryWorker } from './delivery-worker.ts';
-import { deliveriesOf, endpointState, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
+import { deliveriesOf, endpointState, receiversOfThisFile, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
 
 let database: TestDatabase;
 let worker: DeliveryWorker | undefined;
-const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -23,15 +20,10 @@ afterEach(async () => {
   worker = undefined;
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
   await database.drop();
 });
 
-async function receiver(answer: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> {
-  const started = await startWebhookReceiver(answer);
-  receivers.push(started);
-  return started;
-}
+const receiver = receiversOfThisFile();
 
 describe('410 Gone', () => {
   test('disables the endpoint at once (gone), fails its queued attempts and nothing more is sent to it', async () => {

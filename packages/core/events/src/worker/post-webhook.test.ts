@@ -7,25 +7,16 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { appendEvent } from '../event-log.ts';
 import { migrateEvents } from '../migrations.ts';
-import { createTestCertificate, startWebhookReceiver } from '../testing/index.ts';
-import type { WebhookReceiver } from '../testing/index.ts';
+import { createTestCertificate } from '../testing/index.ts';
 import { postWebhook } from './post-webhook.ts';
-import { deliveriesOf, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
+import { deliveriesOf, receiversOfThisFile, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
 
 const LIMIT_BYTES = 64 * 1024;
 const limits = { timeoutMs: 2_000, responseBodyMaxBytes: LIMIT_BYTES };
-const receivers: WebhookReceiver[] = [];
 const certificate = createTestCertificate(['hooks.example.test']);
 
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-});
 
-async function receiver(options: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> {
-  const started = await startWebhookReceiver(options);
-  receivers.push(started);
-  return started;
-}
+const receiver = receiversOfThisFile();
 
 function target(url: string, address = '127.0.0.1'): { url: URL; address: string } {
   return { url: new URL(url), address };

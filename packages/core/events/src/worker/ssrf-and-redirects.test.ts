@@ -3,15 +3,13 @@ import { createTestDatabase } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { appendEvent } from '../event-log.ts';
 import { migrateEvents } from '../migrations.ts';
-import { createTestCertificate, startWebhookReceiver } from '../testing/index.ts';
-import type { WebhookReceiver } from '../testing/index.ts';
+import { createTestCertificate } from '../testing/index.ts';
 import { isPublicAddress } from '../url-policy.ts';
 import type { DeliveryWorker } from './delivery-worker.ts';
-import { deliveriesOf, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
+import { deliveriesOf, receiversOfThisFile, registerEndpoint, startTestWorker, waitFor } from './worker-test-kit.ts';
 
 let database: TestDatabase;
 let worker: DeliveryWorker | undefined;
-const receivers: WebhookReceiver[] = [];
 const certificate = createTestCertificate(['public.example.test', 'hooks.example.test']);
 
 beforeAll(async () => {
@@ -23,15 +21,10 @@ afterEach(async () => {
   worker = undefined;
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
   await database.drop();
 });
 
-async function receiver(options: Parameters<typeof startWebhookReceiver>[0]): Promise<WebhookReceiver> {
-  const started = await startWebhookReceiver(options);
-  receivers.push(started);
-  return started;
-}
+const receiver = receiversOfThisFile();
 
 async function firstAttempt(endpointId: string): Promise<{ status: string; response_status: number | null; failure: string | null }> {
   return waitFor('the first attempt recorded', async () => {

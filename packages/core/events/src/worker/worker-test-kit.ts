@@ -3,11 +3,14 @@
  * API registers them, the deliveries table as rows, and a bounded wait. Used by tests only.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll } from '@jest/globals';
 import { createLogger } from '@payapi/platform';
 import type { Knex } from 'knex';
 import { createEndpoint } from '../endpoints.ts';
 import type { EventType } from '../event-types.ts';
 import { createSecretBox } from '../secrets.ts';
+import { startWebhookReceiver } from '../testing/index.ts';
+import type { WebhookReceiver } from '../testing/index.ts';
 import { startDeliveryWorker } from './delivery-worker.ts';
 import type { DeliveryWorker, DeliveryWorkerOptions } from './delivery-worker.ts';
 import { DELIVERY_LIMITS_DEFAULT } from './settings.ts';
@@ -84,4 +87,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * A `receiver(options)` for a test file: starts a loopback webhook receiver ({@link startWebhookReceiver})
+ * and closes every one it started after the file's tests (registers an `afterAll`; call it at the
+ * top level of the file).
+ */
+export function receiversOfThisFile(): (options: Parameters<typeof startWebhookReceiver>[0]) => Promise<WebhookReceiver> {
+  const receivers: WebhookReceiver[] = [];
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+  });
+  return async (options) => {
+    const started = await startWebhookReceiver(options);
+    receivers.push(started);
+    return started;
+  };
 }
