@@ -82,3 +82,29 @@ export function readSecurityProfile(env: Readonly<Record<string, string | undefi
   }
   return value;
 }
+
+/**
+ * Reads an integer setting: unset or empty is `fallback`; otherwise decimal digits only (at most 9),
+ * from `min` to `max`.
+ *
+ * @throws {ConfigError} naming `variable`, with the range and (the first 40 characters of) the value
+ */
+export function readInteger(variable: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!/^[0-9]{1,9}$/.test(value) || number < min || number > max) {
+    throw new ConfigError(variable, `must be an integer from ${min} to ${max}, not "${value.slice(0, 40)}"`);
+  }
+  return number;
+}
+
+/**
+ * Reads `TRUST_PROXY_HOPS` the same way in every service that reads client addresses: how many
+ * reverse proxies in front append to `X-Forwarded-For` (0 to 10, default 0: the socket address,
+ * the header ignored).
+ *
+ * @throws {ConfigError} naming `TRUST_PROXY_HOPS`
+ */
+export function readTrustProxyHops(env: Readonly<Record<string, string | undefined>>): number {
+  return readInteger('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0, 0, 10);
+}

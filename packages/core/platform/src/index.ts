@@ -1,5 +1,5 @@
 export { ConfigError } from './config-error.ts';
-export { isLocalhostUrl, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl } from './config-values.ts';
+export { isLocalhostUrl, readInteger, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops } from './config-values.ts';
 export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
@@ -25,3 +25,8 @@ export type { NamedMigration, SchemaMigrations } from './migrations.ts';
 export { DEMO_POSTGRES } from './demo-database.ts';
 export { resolveDatabaseUrl } from './resolve-database-url.ts';
 export type { DatabaseSource } from './resolve-database-url.ts';
+export { DEFAULT_REDIS_KEY_PREFIX, readRedisSettings, redactRedisUrl } from './redis-settings.ts';
+export type { RedisSettings } from './redis-settings.ts';
+export { REDIS_CLIENT_DEFAULTS, closeRedis, openRedis } from './redis-client.ts';
+export type { OpenRedisOptions, RedisClientLimits } from './redis-client.ts';
+export type { Redis } from 'ioredis';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
@@ -65,7 +65,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
   }
   const issuer = readServiceUrl('AUTH_ISSUER', env.AUTH_ISSUER ?? 'http://localhost:4000', { requireHttps: production });
   const resourceApiUrl = readServiceUrl('RESOURCE_API_URL', env.RESOURCE_API_URL ?? 'http://localhost:4001');
-  const trustProxyHops = readInteger('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0, 10);
+  const trustProxyHops = readTrustProxyHops(env);
   let cookieKeys = (env.AUTH_COOKIE_KEYS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
   if (cookieKeys.length === 0) {
     if (production) throw new ConfigError('AUTH_COOKIE_KEYS', 'is required in production (comma-separated secrets of 32+ characters)');
@@ -102,11 +102,4 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
     securityProfile: readSecurityProfile(env),
     warnings,
   };
-}
-
-function readInteger(variable: string, value: string | undefined, min: number, max: number): number {
-  if (value === undefined || value === '') return min;
-  const number = Number(value);
-  if (!/^[0-9]+$/.test(value) || number < min || number > max) throw new ConfigError(variable, `must be an integer from ${min} to ${max}`);
-  return number;
 }

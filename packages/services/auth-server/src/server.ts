@@ -15,8 +15,13 @@ import { sendPaymentConsentExpiries } from './payments/payment-consent-expiry.ts
 import { createProvider } from './provider.ts';
 import { createLoginThrottle } from './users/index.ts';
 
-/** How often a running server looks for keys rotated by another process (`pnpm cli keys:rotate`), ms. */
-const KEY_RELOAD_INTERVAL_MS = 30_000;
+/**
+ * How often a running server looks for keys rotated by another process (`pnpm cli keys:rotate`, or
+ * another instance), ms: every instance publishes a new key within 10 s, so a token it signs is
+ * accepted by every resource API instance within 15 s (their JWKS refetch cooldown adds 5 s), inside
+ * the 30 s the operations guide promises. The check is one cheap query.
+ */
+const KEY_RELOAD_INTERVAL_MS = 10_000;
 /** How often expired rows are purged, ms. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
 /** How often payment consents past `valid_until` are recorded and reported (`payment_consent.expired`), ms. */
@@ -46,7 +51,7 @@ export interface AuthServerOptions {
  * interaction pages, the connected-apps pages and JWT introspection/revocation behind our
  * middleware (see `useMiddlewareStack`), logging through the shared logger of `@payapi/platform`.
  * Signing keys come from the database (the first one is created on first start); a rotation by
- * another process is picked up within 30 s by building a new provider, which is safe because the
+ * another process is picked up within 10 s by building a new provider, which is safe because the
  * provider keeps all of its state in the database.
  *
  * @param config see `loadAuthServerConfig`
@@ -127,7 +132,7 @@ async function buildProvider(parts: StackParts, sealingKey: Buffer): Promise<Bui
 }
 
 /**
- * Starts the three background jobs: the signing-key check every 30 s (a rotation by another
+ * Starts the three background jobs: the signing-key check every 10 s (a rotation by another
  * process), the purge of expired rows every 10 minutes, and every minute the report of payment
  * consents that ran out (`sendPaymentConsentExpiries`: `payment_consent.expired`, once per consent
  * whatever the number of servers). The timers are unref'd (they never keep the process alive); a

@@ -1,6 +1,6 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
 import {
-  ConfigError, readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, resolveDatabaseUrl,
+  ConfigError, readLogLevel, readPayapiEnvironment, readPort, readServiceUrl, readTrustProxyHops, resolveDatabaseUrl,
 } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment } from '@payapi/platform';
 
@@ -79,7 +79,7 @@ export function loadDeveloperPortalConfig(env: Readonly<Record<string, string | 
     environment: readPayapiEnvironment(env),
     sessionSecret: readSessionSecret(env.DEVELOPER_PORTAL_SESSION_SECRET, production, warnings),
     sessionIdleSeconds: SESSION_IDLE_SECONDS,
-    trustProxyHops: readInteger('TRUST_PROXY_HOPS', env.TRUST_PROXY_HOPS, 0, 10),
+    trustProxyHops: readTrustProxyHops(env),
     webhooks: {
       secretsKey: readWebhookSecretsKey(env, warnings),
       allowPrivateNetworks: readWebhooksAllowPrivateNetworks(env, warnings),
@@ -98,12 +98,4 @@ function readSessionSecret(value: string | undefined, production: boolean, warni
   if (value.length < SECRET_LENGTH_MIN) throw new ConfigError('DEVELOPER_PORTAL_SESSION_SECRET', `must be at least ${SECRET_LENGTH_MIN} characters`);
   if (production && value === DEMO_SESSION_SECRET) throw new ConfigError('DEVELOPER_PORTAL_SESSION_SECRET', 'is the public demo secret: production needs its own');
   return value;
-}
-
-/** @throws {ConfigError} naming `variable` */
-function readInteger(variable: string, value: string | undefined, min: number, max: number): number {
-  if (value === undefined || value === '') return min;
-  const number = Number(value);
-  if (!/^[0-9]+$/.test(value) || number < min || number > max) throw new ConfigError(variable, `must be an integer from ${min} to ${max}`);
-  return number;
 }

@@ -1,6 +1,13 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
-import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
-import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
+import {
+  ConfigError, readLogLevel, readPayapiEnvironment, readPort, readRedisSettings, readSecurityProfile, readServiceUrl, readTrustProxyHops,
+  resolveDatabaseUrl,
+} from '@payapi/platform';
+import type { DatabaseSource, LogLevel, PayapiEnvironment, RedisSettings, SecurityProfile } from '@payapi/platform';
+import { readMetricsSettings } from './observability/metrics-settings.ts';
+import type { MetricsSettings } from './observability/metrics-settings.ts';
+import { readRateLimitSettings } from './rate-limit/settings.ts';
+import type { RateLimitSettings } from './rate-limit/settings.ts';
 import { readRequestLogSettings } from './request-log/settings.ts';
 import type { RequestLogSettings } from './request-log/settings.ts';
 
@@ -63,6 +70,22 @@ export interface ResourceApiConfig {
    * only; a warning at start).
    */
   revocationCheck: RevocationCheckMode;
+  /**
+   * `REDIS_URL` and `REDIS_KEY_PREFIX` (`readRedisSettings`): where DPoP proof uses and rate-limit
+   * counters are shared with the other instances; undefined (demo mode only, with a warning):
+   * this process's memory.
+   */
+  redis: RedisSettings | undefined;
+  /** `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE` (docs/resource-api.md, "Rate limits"). */
+  rateLimits: RateLimitSettings;
+  /** `METRICS_PORT`, `METRICS_HOST`: where `/metrics` is served (docs/operations.md, "Metrics"). */
+  metrics: MetricsSettings;
+  /**
+   * `TRUST_PROXY_HOPS` (`readTrustProxyHops`): reverse proxies in front that append to
+   * `X-Forwarded-For`; the client address of the per-address rate limit is read that many hops
+   * from the right (0: the socket's address).
+   */
+  trustProxyHops: number;
   /** Demo defaults and risky settings in use, one line each, to print at start. */
   warnings: string[];
 }
@@ -72,13 +95,18 @@ export interface ResourceApiConfig {
  *
  * @param env usually `process.env`; reads `RESOURCE_API_URL`, `AUTH_ISSUER`, `PORT`, `LOG_LEVEL`,
  *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`, `PAYAPI_ENVIRONMENT`, `WEBHOOK_SECRETS_KEY`,
- *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`, `SECURITY_PROFILE`, `REVOCATION_CHECK`
+ *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`, `SECURITY_PROFILE`, `REVOCATION_CHECK`,
+ *   `REDIS_URL`, `REDIS_KEY_PREFIX`, `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE`,
+ *   `METRICS_PORT`, `METRICS_HOST`, `TRUST_PROXY_HOPS`
  * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level or
  *   environment, a short `WEBHOOK_SECRETS_KEY`, a `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` other than
  *   true or false, a `REQUEST_LOG` other than on or off, a `SECURITY_PROFILE` other than default
- *   or fapi2, a `REVOCATION_CHECK` other than notices, database or none; with `NODE_ENV=production`, a missing
- *   `DATABASE_URL` or `WEBHOOK_SECRETS_KEY`, the demo key, `PAYAPI_ENVIRONMENT=sandbox`, or a
- *   plain-http URL other than localhost
+ *   or fapi2, a `REVOCATION_CHECK` other than notices, database or none, a malformed `REDIS_URL`
+ *   or `REDIS_KEY_PREFIX`, a rate limit that is not an integer from 1 to 100,000,000, a
+ *   `METRICS_PORT` that is not a port or is `PORT`, a `METRICS_HOST` that is not a host name or
+ *   address, a `TRUST_PROXY_HOPS` outside 0 to 10; with `NODE_ENV=production`, a missing
+ *   `DATABASE_URL`, `REDIS_URL` or `WEBHOOK_SECRETS_KEY`, the demo key, `PAYAPI_ENVIRONMENT=sandbox`,
+ *   or a plain-http URL other than localhost
  */
 export function loadResourceApiConfig(env: Readonly<Record<string, string | undefined>>): ResourceApiConfig {
   const production = env.NODE_ENV === 'production';
@@ -88,20 +116,27 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
   const logLevel = readLogLevel(env.LOG_LEVEL);
   const corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean)
     .map((origin) => new URL(readServiceUrl('CORS_ORIGINS', origin, { requireHttps: production })).origin);
+  const port = readPort(env.PORT, publicUrl, 4001);
+  const environment = readPayapiEnvironment(env);
+  const database = resolveDatabaseUrl(env);
+  const redis = readRedisSettings(env);
+  if (!redis) {
+    warnings.push('REDIS_URL is unset: rate limits are counted in this process only and DPoP proofs are remembered in this process only (one instance; production refuses this)');
+  }
   return {
     publicUrl,
     issuer,
-    port: readPort(env.PORT, publicUrl, 4001),
+    port,
     logLevel,
     production,
-    database: resolveDatabaseUrl(env),
+    database,
     corsOrigins,
     jwks: { timeoutMs: 3_000, cooldownMs: 5_000, cacheMaxAgeMs: 10 * 60_000 },
     clockToleranceSeconds: 30,
     dpopProofAgeMaxSeconds: 60,
     dpopProofFutureSkewSeconds: 5,
     bodyLimitBytes: 64 * 1024,
-    environment: readPayapiEnvironment(env),
+    environment,
     webhooks: {
       secretsKey: readWebhookSecretsKey(env, warnings),
       allowPrivateNetworks: readWebhooksAllowPrivateNetworks(env, warnings),
@@ -109,6 +144,10 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     requestLog: readRequestLogSettings(env),
     securityProfile: readSecurityProfile(env),
     revocationCheck: readRevocationCheck(env.REVOCATION_CHECK, production, warnings),
+    redis,
+    rateLimits: readRateLimitSettings(env, environment),
+    metrics: readMetricsSettings(env, port, warnings),
+    trustProxyHops: readTrustProxyHops(env),
     warnings,
   };
 }

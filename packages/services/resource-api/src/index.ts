@@ -9,6 +9,9 @@ export type { RevocationCheck, RevocationWatch, RevocationWatchOptions } from '.
 export { loadResourceApiConfig } from './config.ts';
 export type { ResourceApiConfig } from './config.ts';
 export { migrateResourceApi, rollbackResourceApi } from './migrations.ts';
+export { createMetrics } from './observability/metrics.ts';
+export type { Metrics } from './observability/metrics.ts';
+export { startMetricsServer } from './observability/metrics-server.ts';
 export { openApiDocument } from './openapi/document.ts';
 export { problemTypeBase } from './errors/problem.ts';
 export { PROBLEM_CODES } from './errors/problem-codes.ts';

@@ -12,12 +12,19 @@
  * Revoked grants and payment consents are noticed on a connection of their own (LISTEN; see
  * auth/revocations.ts), so every call is checked against memory, not the database
  * (`REVOCATION_CHECK=notices`, the default).
+ *
+ * With `REDIS_URL` (required in production) it connects to Redis before listening (failing the
+ * start, URL redacted, when Redis does not answer within 2 s): DPoP proof uses and rate-limit
+ * counters are shared there with the other instances. With `METRICS_PORT` (9464 in production)
+ * `/metrics` is served on that port of `METRICS_HOST` (127.0.0.1) only.
  */
 import { createServer } from 'node:http';
 import { migrateLedger } from '@payapi/ledger';
 import { migrateEvents } from '@payapi/events';
-import { ConfigError, createDatabase, createLogger, describeConnectionError, listenOn, stopOnSignal } from '@payapi/platform';
+import { ConfigError, closeRedis, createDatabase, createLogger, describeConnectionError, listenOn, openRedis, stopOnSignal } from '@payapi/platform';
 import { createResourceApi } from './app.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { startMetricsServer } from './observability/metrics-server.ts';
 import { problemTypeBase } from './errors/problem.ts';
 import { createRevocationWatch } from './auth/revocations.ts';
 import { loadResourceApiConfig } from './config.ts';
@@ -44,15 +51,23 @@ async function main(): Promise<void> {
     ? createDatabase({ url: config.database.url, applicationName: 'payapi-resource-request-log', poolMax: 1, statementTimeoutMs: 10_000 })
     : undefined;
   const requestLog = requestLogDb ? createRequestLog(requestLogDb, config.requestLog, logger) : null;
+  const redis = config.redis ? await openRedis(config.redis, { logger, connectionName: 'payapi-resource-api' }) : undefined;
   const revocations = config.revocationCheck === 'notices'
     ? createRevocationWatch(db, { logger, clockToleranceSeconds: config.clockToleranceSeconds })
     : undefined;
-  const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog, ...(revocations ? { revocations } : {}) })), config.port, 'resource API',
-    { problemTypeBase: problemTypeBase(config.publicUrl) });
-  logger.info({ url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled }, 'listening');
+  const metrics = createMetrics();
+  const app = createResourceApi(config, db, { logger, requestLog, metrics, ...(redis ? { redis } : {}), ...(revocations ? { revocations } : {}) });
+  const metricsHttp = await startMetricsServer(config.metrics, metrics);
+  const http = await listenOn(createServer(app), config.port, 'resource API', { problemTypeBase: problemTypeBase(config.publicUrl) });
+  logger.info({
+    url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled, sharedState: redis ? 'redis' : 'memory',
+    metrics: config.metrics.port === null ? 'public port' : `${config.metrics.host}:${config.metrics.port}`,
+  }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));
+    await new Promise((resolve) => (metricsHttp ? metricsHttp.close(resolve) : resolve(undefined)));
     await requestLog?.close();
+    if (redis) await closeRedis(redis);
     await requestLogDb?.destroy();
     await revocations?.close();
     await db.destroy();

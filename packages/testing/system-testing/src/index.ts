@@ -1,6 +1,6 @@
 export { freePort, startServiceProcess } from './service-process.ts';
 export type { ServiceName, ServiceProcess } from './service-process.ts';
-export { startProductionSystem } from './production-system.ts';
+export { UNREFUSED_RATE_LIMIT_PER_MINUTE, startProductionSystem } from './production-system.ts';
 export type { ProductionSystem, ProductionSystemOptions } from './production-system.ts';
 export { ALL_SCOPES, REDIRECT_URI, UserAgent, mintTokens, seedPartner } from './partner.ts';
 export type { MintedTokens, SeedPartnerOptions, SeededPartner, SeededUser } from './partner.ts';

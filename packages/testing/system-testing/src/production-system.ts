@@ -3,6 +3,7 @@ import { migrateEvents } from '@payapi/events';
 import { migrateAuth } from '@payapi/auth-server';
 import { migrateLedger } from '@payapi/ledger';
 import { createDatabase } from '@payapi/platform';
+import { TEST_REDIS_URL } from '@payapi/platform/testing';
 import { migrateResourceApi } from '@payapi/resource-api';
 import { freePort, startServiceProcess } from './service-process.ts';
 import type { ServiceName, ServiceProcess } from './service-process.ts';
@@ -34,11 +35,23 @@ export interface ProductionSystem {
 }
 
 /**
+ * The rate limits of the resource API started here (`RATE_LIMIT_PER_MINUTE` and
+ * `RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE`, unless `env` says otherwise): the limiter stays on, so
+ * the benchmark measures its cost (a Redis round trip per request), but no load or fault test,
+ * which all send as one partner client from one address, is ever refused by it.
+ */
+export const UNREFUSED_RATE_LIMIT_PER_MINUTE = '100000000';
+
+/**
  * Migrates `databaseUrl`, then starts the authorization server, the resource API and the webhook
  * delivery worker with `NODE_ENV=production`, the services on free ports of localhost, with fresh
  * random cookie keys, key encryption secret and webhook secrets key (production refuses demo
- * secrets) and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` (test receivers listen on loopback). Nothing
- * is seeded: register clients and users with {@link seedPartner}.
+ * secrets) and `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` (test receivers listen on loopback). The
+ * resource API shares its state on the tests' Redis (`REDIS_URL`: `TEST_REDIS_URL` or
+ * 127.0.0.1:6379, which production requires) under a key prefix of its own, with limits that never
+ * refuse ({@link UNREFUSED_RATE_LIMIT_PER_MINUTE}) and its metrics on a free port of 127.0.0.1
+ * (`METRICS_PORT`; {@link ServiceProcess.metricsUrl}). Nothing is seeded: register clients and
+ * users with {@link seedPartner}.
  *
  * @throws {Error} with the service's last output when one does not start
  */
@@ -52,7 +65,7 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
   } finally {
     await db.destroy();
   }
-  const [authPort, apiPort] = [await freePort(), await freePort()];
+  const [authPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const issuer = `http://localhost:${authPort}`;
   const apiUrl = `http://localhost:${apiPort}`;
   const common = {
@@ -73,7 +86,15 @@ export async function startProductionSystem(options: ProductionSystemOptions): P
       AUTH_COOKIE_KEYS: randomBytes(32).toString('base64url'),
       AUTH_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     },
-    'resource-api': { ...common, PORT: String(apiPort) },
+    'resource-api': {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `payapi-system-${randomBytes(4).toString('hex')}:`,
+      RATE_LIMIT_PER_MINUTE: UNREFUSED_RATE_LIMIT_PER_MINUTE,
+      RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: UNREFUSED_RATE_LIMIT_PER_MINUTE,
+      ...common,
+      PORT: String(apiPort),
+      METRICS_PORT: String(metricsPort),
+    },
     'webhook-worker': { ...common },
   };
   const urls: Record<ServiceName, string> = { 'auth-server': issuer, 'resource-api': apiUrl, 'webhook-worker': '' };

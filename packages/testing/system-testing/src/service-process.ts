@@ -34,6 +34,11 @@ export interface ServiceProcess {
   name: ServiceName;
   /** Its public base URL (the URL it was configured with); empty for the webhook worker, which serves no HTTP. */
   url: string;
+  /**
+   * Where its `/metrics` is: `http://METRICS_HOST:METRICS_PORT/metrics` when its environment names
+   * `METRICS_PORT` (production's metrics port), else `${url}/metrics`.
+   */
+  metricsUrl: string;
   pid: number;
   /** Resolves with the exit code (or the signal's name) when the process has exited. */
   exited: Promise<number | string>;
@@ -88,6 +93,7 @@ export async function startServiceProcess(
   const service: ServiceProcess = {
     name,
     url,
+    metricsUrl: env.METRICS_PORT ? `http://${env.METRICS_HOST || '127.0.0.1'}:${env.METRICS_PORT}/metrics` : `${url}/metrics`,
     pid: child.pid as number,
     exited,
     peakRssBytes: () => (running ? readPeakRss(child) : undefined),

@@ -12,11 +12,14 @@ import { createAuthServer, loadAuthServerConfig, migrateAuth } from '@payapi/aut
 import { createDeveloperPortal, loadDeveloperPortalConfig, migratePortal } from '@payapi/developer-portal';
 import type { DeveloperPortal } from '@payapi/developer-portal';
 import { migrateLedger } from '@payapi/ledger';
-import { createLogger, listenOn } from '@payapi/platform';
+import { closeRedis, createLogger, listenOn, openRedis } from '@payapi/platform';
 import { createPartnerDemo, loadPartnerDemoConfig } from '@payapi/partner-demo';
 import type { PartnerDemoOptions } from '@payapi/partner-demo';
-import { createResourceApi, createRevocationWatch, loadResourceApiConfig, migrateResourceApi, problemTypeBase } from '@payapi/resource-api';
+import {
+  createMetrics, createResourceApi, createRevocationWatch, loadResourceApiConfig, migrateResourceApi, problemTypeBase, startMetricsServer,
+} from '@payapi/resource-api';
 import type { RevocationWatch } from '@payapi/resource-api';
+import type { Redis } from '@payapi/platform';
 import type { Knex } from 'knex';
 import type { DestinationStream } from 'pino';
 import { seedDemo } from './seed.ts';
@@ -51,6 +54,8 @@ export interface RunningSystem {
  * Migrates, seeds outside production, and starts the four services and the webhook delivery
  * worker. Demo mode sets `WEBHOOKS_ALLOW_PRIVATE_NETWORKS=true` unless the environment says
  * otherwise, so webhook endpoints may be on localhost (the API registers them, the worker sends).
+ * With `REDIS_URL` the resource API shares DPoP proof uses and rate-limit counters there (it
+ * connects first); with `METRICS_PORT` its `/metrics` is served on that port only.
  *
  * @throws {Error} naming the port when one is taken; configuration errors of each service
  */
@@ -82,6 +87,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   let worker: DeliveryWorker | undefined;
   let portal: DeveloperPortal | undefined;
   let revocations: RevocationWatch | undefined;
+  let redis: Redis | undefined;
   const closeAll = async (): Promise<void> => {
     const workerStopped = worker?.stop();
     await auth.close();
@@ -92,15 +98,22 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }
     await workerStopped;
     await revocations?.close();
+    if (redis) await closeRedis(redis);
   };
   try {
     servers.push(await listenOn(createServer(auth.handler), authConfig.port, 'authorization server'));
     // Revocation at once (docs/resource-api.md): notices kept in memory, unless REVOCATION_CHECK says otherwise.
-    revocations = apiConfig.revocationCheck === 'notices' ? createRevocationWatch(options.db, {
-      logger: createLogger('resource-api', apiConfig.logLevel, logDestination), clockToleranceSeconds: apiConfig.clockToleranceSeconds,
-    }) : undefined;
-    servers.push(await listenOn(createServer(createResourceApi(apiConfig, options.db, { logDestination, ...(revocations ? { revocations } : {}) })),
-      apiConfig.port, 'resource API', { problemTypeBase: problemTypeBase(apiConfig.publicUrl) }));
+    const apiLogger = createLogger('resource-api', apiConfig.logLevel, logDestination);
+    revocations = apiConfig.revocationCheck === 'notices'
+      ? createRevocationWatch(options.db, { logger: apiLogger, clockToleranceSeconds: apiConfig.clockToleranceSeconds })
+      : undefined;
+    // Shared state (docs/operations.md): on Redis with REDIS_URL, else this process's memory (a warning says so).
+    redis = apiConfig.redis ? await openRedis(apiConfig.redis, { logger: apiLogger, connectionName: 'payapi-resource-api' }) : undefined;
+    const metrics = createMetrics();
+    const api = createResourceApi(apiConfig, options.db, { logger: apiLogger, metrics, ...(redis ? { redis } : {}), ...(revocations ? { revocations } : {}) });
+    const metricsServer = await startMetricsServer(apiConfig.metrics, metrics);
+    if (metricsServer) servers.push(metricsServer);
+    servers.push(await listenOn(createServer(api), apiConfig.port, 'resource API', { problemTypeBase: problemTypeBase(apiConfig.publicUrl) }));
     servers.push(await listenOn(createServer(createPartnerDemo({ ...partnerConfig, payeeAccountId }, { logDestination, ...options.partnerDemo })), partnerConfig.port, 'partner demo'));
     portal = createDeveloperPortal(portalConfig, options.db, { logDestination });
     servers.push(await listenOn(createServer(portal.handler), portalConfig.port, 'developer portal'));

@@ -1,4 +1,4 @@
-import { ConfigError, readLogLevel, readPayapiEnvironment, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readInteger, readLogLevel, readPayapiEnvironment, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource, LogLevel } from '@payapi/platform';
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '../webhook-config.ts';
 import { DELIVERY_LIMITS_DEFAULT, LEASE_MARGIN_MS, RETRY_SCHEDULE_SECONDS_DEFAULT } from './settings.ts';
@@ -66,16 +66,6 @@ export function loadWebhookWorkerConfig(env: Env): WebhookWorkerConfig {
     },
     warnings,
   };
-}
-
-/** An integer from `min` to `max`; unset or empty is `fallback`. */
-function readInteger(variable: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  const number = Number(value);
-  if (!/^[0-9]{1,9}$/.test(value) || number < min || number > max) {
-    throw new ConfigError(variable, `must be an integer from ${min} to ${max}, not "${value.slice(0, 40)}"`);
-  }
-  return number;
 }
 
 /**

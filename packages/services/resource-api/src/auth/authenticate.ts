@@ -34,11 +34,13 @@ export interface AuthenticationParts {
 /** The two steps of {@link createAuthentication}. */
 export interface Authentication {
   /**
-   * App step before the request is parsed and validated: reads and checks the credentials, so a
-   * call without a usable token is 401 whatever else is wrong with it (RFC 6750 §3.1). It does not
-   * yet remember a DPoP proof.
+   * Before the request is parsed and validated (the app's `/v1` step, `limitRate`): reads and
+   * checks the credentials, so a call without a usable token is 401 whatever else is wrong with it
+   * (RFC 6750 §3.1). It does not yet remember a DPoP proof.
+   *
+   * @throws 401 `invalid_token` / `invalid_dpop_proof` as {@link createAuthentication} says
    */
-  checkCredentials: RequestHandler;
+  checkCredentials: (req: Request) => Promise<void>;
   /**
    * Route step, after validation: the credentials (checked now unless `checkCredentials` did), then
    * the DPoP proof's use claimed in the replay store. A request refused before its route (400 for
@@ -59,9 +61,8 @@ export interface Authentication {
  *   429 / 503 from `claimDpopProof`
  */
 export function createAuthentication(parts: AuthenticationParts): Authentication {
-  const checkCredentials: RequestHandler = async (req, _res, next) => {
+  const checkCredentials = async (req: Request): Promise<void> => {
     if (!isAuthenticated(req)) await readCredentials(req, parts);
-    next();
   };
   const authenticate: RequestHandler = async (req, _res, next) => {
     if (!isAuthenticated(req)) await readCredentials(req, parts);

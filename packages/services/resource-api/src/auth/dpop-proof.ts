@@ -96,13 +96,17 @@ export function createDpopProofVerifier(options: DpopProofVerifierOptions): (req
  */
 const QUOTA_RETRY_AFTER_SECONDS = 61;
 
+/** How long a client is asked to wait while the shared replay store cannot be asked (the Redis client retries every 2 s at most). */
+const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 /**
  * Remembers a verified proof's use (RFC 9449 §11.1), refusing a replay.
  *
  * @throws {ApiProblem} 401 `invalid_dpop_proof` when the proof was already used, or has grown too
  *   old since its request began; 429 `rate_limited` with `Retry-After` when the proof's key, user
  *   or client holds its share of remembered proofs; 503
- *   `temporarily_unavailable` when the store is full
+ *   `temporarily_unavailable` when the store is full, or cannot be asked (Redis down: the proof is
+ *   refused rather than served unrecorded)
  */
 export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse): Promise<void> {
   switch (await store.claim(use)) {
@@ -119,6 +123,9 @@ export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse):
         { 'Retry-After': String(QUOTA_RETRY_AFTER_SECONDS) });
     case 'full':
       throw new ApiProblem(503, 'temporarily_unavailable', 'too many DPoP proofs at once; try again shortly', { 'Retry-After': '1' });
+    case 'unavailable':
+      throw new ApiProblem(503, 'temporarily_unavailable', 'DPoP proofs cannot be checked for replay right now; try again shortly with a new proof',
+        { 'Retry-After': String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
   }
 }
 

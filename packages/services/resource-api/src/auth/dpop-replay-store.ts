@@ -23,14 +23,16 @@ export interface DpopProofUse {
  * `expired` (claimed at or after `rememberUntilMs`: the proof is too old by now, whatever it was
  * when its request began), `key_quota` / `subject_quota` / `client_quota` (this key, this user of
  * the client, or the client already holds its share of remembered proofs: refused, nothing
- * remembered), `full` (the store holds its total: refused, nothing remembered).
+ * remembered), `full` (the store holds its total: refused, nothing remembered), `unavailable` (a
+ * shared store could not be asked: refused, since a use that was not recorded could be replayed).
  */
-export type DpopClaimOutcome = 'claimed' | 'replayed' | 'expired' | 'key_quota' | 'subject_quota' | 'client_quota' | 'full';
+export type DpopClaimOutcome = 'claimed' | 'replayed' | 'expired' | 'key_quota' | 'subject_quota' | 'client_quota' | 'full' | 'unavailable';
 
 /**
  * Where proof uses are remembered. Every implementation must decide atomically: two claims of one
  * proof at once give one `claimed`. One per process in demo mode (this file); a deployment of
- * several instances needs one shared store, or a proof could be replayed once per instance.
+ * several instances needs one shared store (`createRedisDpopReplayStore`, with `REDIS_URL`), or a
+ * proof could be replayed once per instance.
  */
 export interface DpopReplayStore {
   claim(use: DpopProofUse): Promise<DpopClaimOutcome>;
@@ -54,8 +56,17 @@ export interface DpopReplayLimits {
 export const DPOP_REPLAY_LIMITS: DpopReplayLimits = { perKeyMax: 10_000, perSubjectMax: 10_000, perClientMax: 50_000, totalMax: 300_000 };
 
 /** What a remembered use costs to find again: a 128-bit digest of key and `jti` (a `jti` may be 256 characters). */
-function digestOf(use: DpopProofUse): string {
+export function digestOf(use: DpopProofUse): string {
   return createHash('sha256').update(use.jkt).update('\n').update(use.jti).digest('base64url').slice(0, 22);
+}
+
+/**
+ * When a remembered use is forgotten, ms since the epoch: the end of the second in which its
+ * `rememberUntilMs` falls (the memory store drops whole one-second buckets; the Redis store keeps
+ * the same moment so both answer alike).
+ */
+export function forgetAtMs(use: DpopProofUse): number {
+  return Math.ceil(use.rememberUntilMs / 1000) * 1000;
 }
 
 interface Remembered {
@@ -66,7 +77,7 @@ interface Remembered {
 }
 
 /** The subject's counter name: client and subject together (JSON keeps the two apart). */
-function subjectOf(use: DpopProofUse): string {
+export function subjectOf(use: DpopProofUse): string {
   return JSON.stringify([use.clientId, use.subject]);
 }
 
@@ -129,8 +140,8 @@ export function createMemoryDpopReplayStore(limits: DpopReplayLimits = DPOP_REPL
       if ((perClient.get(use.clientId) ?? 0) >= limits.perClientMax) return 'client_quota';
       if (expiresAtSecond.size >= limits.totalMax) return 'full';
       // Kept through the second in which rememberUntilMs falls: dropped once the clock reaches
-      // ceil(rememberUntilMs / 1000) s, which is never before rememberUntilMs.
-      const second = Math.ceil(use.rememberUntilMs / 1000);
+      // ceil(rememberUntilMs / 1000) s (forgetAtMs), which is never before rememberUntilMs.
+      const second = forgetAtMs(use) / 1000;
       expiresAtSecond.set(digest, second);
       const entry = { digest, jkt: use.jkt, subject, clientId: use.clientId };
       const bucket = buckets.get(second);

@@ -219,8 +219,8 @@ export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, ProblemEntry>> = {
   rate_limited: {
     statuses: [429],
     title: 'Too many requests',
-    meaning: 'Your client, this user or this key sent more requests of this kind than its share (for example DPoP proofs in a minute, or test events).',
-    action: 'Wait the `Retry-After` seconds before trying again, and spread your requests.',
+    meaning: 'Your client sent more requests than its quota for the current minute (the `RateLimit-Policy` field of every answer gives the quota, `RateLimit` what is left and when the window ends), or this address sent too many without a valid access token, or this user or key more requests of one kind than its share (DPoP proofs in a minute, test events). Nothing was done.',
+    action: 'Wait the `Retry-After` seconds before trying again, and spread your requests: slow down when `RateLimit` shows `r` near 0.',
   },
   request_header_fields_too_large: {
     statuses: [431],
@@ -255,7 +255,7 @@ export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, ProblemEntry>> = {
   temporarily_unavailable: {
     statuses: [503],
     title: 'Temporarily unavailable',
-    meaning: 'The API is holding as many DPoP proofs as it can remember at once.',
+    meaning: 'The API is holding as many DPoP proofs as it can remember at once, or cannot reach the store where it remembers them (so it cannot tell a replayed proof from a fresh one). Nothing was done.',
     action: RETRY,
   },
 };

@@ -76,11 +76,15 @@ test('Spectral (spectral:oas + OWASP API Security) finds no error in any served 
   expect(findings.some((finding) => finding.code.startsWith('owasp:'))).toBe(true);
 });
 
-test('the ruleset still catches what it is for: an http server outside localhost, a string without limit', async () => {
+test('the ruleset still catches what it is for: an http server outside localhost, a string without limit, a /v1 answer without the rate-limit fields', async () => {
   const document = openApiDocument({ publicUrl: 'http://api.bank.example', issuer: 'http://auth.bank.example' }) as {
     components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> };
+    paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
   };
   delete document.components.schemas.Account?.properties.name?.maxLength;
-  const codes = (await lint({ broken: document })).filter((finding) => finding.severity === 0).map((finding) => finding.code);
-  expect(codes).toEqual(expect.arrayContaining(['payapi:no-server-http-outside-localhost', 'owasp:api4:2023-string-limit']));
+  delete document.paths['/v1/accounts']?.get?.responses['200']?.headers?.RateLimit;
+  const findings = (await lint({ broken: document })).filter((finding) => finding.severity === 0);
+  expect(findings.map((finding) => finding.code)).toEqual(expect.arrayContaining(['payapi:no-server-http-outside-localhost', 'owasp:api4:2023-string-limit']));
+  expect(findings.filter((finding) => finding.code === 'payapi:rate-limit-headers').map((finding) => finding.path.join('.')))
+    .toEqual(['paths./v1/accounts.get.responses.200.headers']);
 });

@@ -3,7 +3,8 @@ import type { RequestHandler } from 'express';
 /**
  * CORS, closed unless origins are configured (`CORS_ORIGINS`): a listed origin gets
  * `Access-Control-Allow-Origin` for itself (never `*`, no credentials: tokens travel in headers),
- * and preflights are answered with the methods and headers the API uses. Others get no CORS
+ * and preflights are answered with the methods and headers the API uses; the answer headers a
+ * script may read are exposed (the rate-limit fields among them). Others get no CORS
  * headers, so browsers keep their answers from scripts.
  */
 export function cors(allowedOrigins: readonly string[]): RequestHandler {
@@ -20,7 +21,7 @@ export function cors(allowedOrigins: readonly string[]): RequestHandler {
       return;
     }
     res.set('Access-Control-Allow-Origin', origin);
-    res.set('Access-Control-Expose-Headers', 'x-fapi-interaction-id, Idempotent-Replayed, Location, WWW-Authenticate, Retry-After');
+    res.set('Access-Control-Expose-Headers', 'x-fapi-interaction-id, Idempotent-Replayed, Location, WWW-Authenticate, Retry-After, RateLimit-Policy, RateLimit');
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
       res.set('Access-Control-Allow-Methods', 'GET, POST');
       res.set('Access-Control-Allow-Headers', 'Authorization, DPoP, Content-Type, Idempotency-Key, x-fapi-interaction-id');

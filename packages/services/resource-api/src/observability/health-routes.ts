@@ -8,9 +8,11 @@ const READINESS_TIMEOUT_MS = 2_000;
 
 /**
  * `GET /healthz` (the process answers), `GET /readyz` (the database answers `SELECT 1` within
- * 2 s; else 503 problem `database_unavailable`), `GET /metrics` (Prometheus text format).
+ * 2 s; else 503 problem `database_unavailable`), and with `publicMetrics` (demo mode without
+ * `METRICS_PORT`) `GET /metrics` (Prometheus text format); otherwise `/metrics` is the metrics
+ * port's alone (`startMetricsServer`) and the public port answers 404 for it.
  */
-export function healthRoutes(db: Knex, metrics: Metrics): Router {
+export function healthRoutes(db: Knex, metrics: Metrics, publicMetrics: boolean): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
@@ -29,8 +31,10 @@ export function healthRoutes(db: Knex, metrics: Metrics): Router {
     }
     res.set('Cache-Control', 'no-store').json({ status: 'ready' });
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (publicMetrics) {
+    router.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   return router;
 }

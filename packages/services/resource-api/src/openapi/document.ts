@@ -1,6 +1,8 @@
 import type { PayapiEnvironment } from '@payapi/platform';
 import { problemTypeBase } from '../errors/problem.ts';
-import { AUTH_ERRORS, COMMON_ERRORS, IDEMPOTENCY_KEY_PARAMETER, LIMIT_PARAMETER, PROBLEM_TYPE_BASE_PLACEHOLDER, ok, problem, security } from './responses.ts';
+import {
+  AUTH_ERRORS, COMMON_ERRORS, IDEMPOTENCY_KEY_PARAMETER, LIMIT_PARAMETER, PROBLEM_TYPE_BASE_PLACEHOLDER, RATE_LIMIT_HEADERS, ok, problem, security,
+} from './responses.ts';
 import { paymentPaths } from './payment-paths.ts';
 import { PAYMENT_SCHEMAS } from './payment-schemas.ts';
 import { SCHEMAS } from './schemas.ts';
@@ -60,6 +62,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
         '',
         'Webhooks and the event log (scope `webhooks:manage`) belong to your client, not to a user: call them with a client-credentials token (`grant_type=client_credentials`, `scope=webhooks:manage`, the only scope that grant gives). Every other route needs a user\'s token from the authorization code flow.',
         'Every answer carries `x-fapi-interaction-id` (yours, echoed, or a new one): quote it when you contact support.',
+        'Requests are rate limited per client (draft-ietf-httpapi-ratelimit-headers): every answer carries `RateLimit-Policy` (the quota per window) and `RateLimit` (what remains, and when the window ends); past the quota, 429 `rate_limited` with `Retry-After`.',
         '',
         `The authorization server's endpoints (token, introspection, revocation, registration, pushed authorization requests) are described in its own OpenAPI document: ${urls.issuer}/openapi.json (in /docs: "Select a definition"). This API's protected resource metadata (RFC 9728): ${urls.publicUrl}/.well-known/oauth-protected-resource. Every error code: ${urls.publicUrl}/problems.`,
       ].join('\n'),
@@ -201,6 +204,7 @@ export function openApiDocument(urls: OpenApiUrls): Record<string, unknown> {
           description: 'The calling origin, when it is one of the deployment\'s `CORS_ORIGINS` (none by default: browsers then keep the answer from scripts). Never `*`.',
           schema: { type: 'string', format: 'uri', maxLength: 2048 },
         },
+        ...RATE_LIMIT_HEADERS,
       },
       responses: {
         Unauthorized: problem('401 Unauthorized: no token, or an invalid, expired or revoked one, or a bad DPoP proof', ['invalid_token', 'invalid_dpop_proof'], {

@@ -7,10 +7,29 @@ import type { ProblemCode } from '../errors/problem-codes.ts';
  */
 export const PROBLEM_TYPE_BASE_PLACEHOLDER = 'urn:payapi:problem-type-base:';
 
-/** The headers every answer may carry: the FAPI interaction id, and CORS for a configured origin. */
+/**
+ * The headers every answer may carry: the FAPI interaction id, CORS for a configured origin, and
+ * the rate-limit fields (draft-ietf-httpapi-ratelimit-headers), which every `/v1` answer carries.
+ */
 export const ANSWER_HEADERS = {
   'x-fapi-interaction-id': { $ref: '#/components/headers/InteractionId' },
   'Access-Control-Allow-Origin': { $ref: '#/components/headers/Access-Control-Allow-Origin' },
+  'RateLimit-Policy': { $ref: '#/components/headers/RateLimit-Policy' },
+  RateLimit: { $ref: '#/components/headers/RateLimit' },
+};
+
+/** `components.headers` of the rate-limit fields (docs/resource-api.md, "Rate limits"). */
+export const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description: 'The quota policy this request was counted under (draft-ietf-httpapi-ratelimit-headers §3): `"per-client"` (requests with a valid access token, counted per `client_id` across every instance of the API) or `"per-address"` (requests without one, counted per client address); `q` requests per window of `w` seconds. E.g. `"per-client";q=600;w=60` (the sandbox\'s default).',
+    required: true,
+    schema: { type: 'string', pattern: '^"(per-client|per-address)";q=[0-9]{1,9};w=[0-9]{1,5}$', maxLength: 64 },
+  },
+  RateLimit: {
+    description: 'What is left of that quota (draft-ietf-httpapi-ratelimit-headers §4): `r` requests remain until the window ends in `t` seconds, e.g. `"per-client";r=599;t=42`. At `r=0` the next request gets 429 `rate_limited` with `Retry-After` (= `t`).',
+    required: true,
+    schema: { type: 'string', pattern: '^"(per-client|per-address)";r=[0-9]{1,9};t=[0-9]{1,5}$', maxLength: 64 },
+  },
 };
 
 /**
@@ -57,7 +76,7 @@ export const AUTH_ERRORS = {
   '403': { $ref: '#/components/responses/Forbidden' },
 };
 export const COMMON_ERRORS = {
-  '429': problem('429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client\'s DPoP proofs past their share)', ['rate_limited'], {
+  '429': problem('429 Too Many Requests: retry after `Retry-After` seconds (your client\'s requests past its quota, see `RateLimit`; or one client\'s DPoP proofs past their share)', ['rate_limited'], {
     'Retry-After': RETRY_AFTER,
   }),
   '500': problem('500 Internal Server Error: nothing about the cause is revealed', ['internal_error']),

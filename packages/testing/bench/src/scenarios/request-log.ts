@@ -32,8 +32,8 @@ const TARGET = 0.9;
 export async function requestLogScenario(context: BenchContext): Promise<void> {
   const { system } = context.prepared;
   const startApi = async (requestLog: 'on' | 'off'): Promise<ServiceProcess> => {
-    const port = await freePort();
-    const env = { ...system.env['resource-api'], PORT: String(port), REQUEST_LOG: requestLog };
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const env = { ...system.env['resource-api'], PORT: String(port), METRICS_PORT: String(metricsPort), REQUEST_LOG: requestLog };
     return startServiceProcess('resource-api', `http://localhost:${port}`, env, { nodeArgs: context.referenceNodeArgs });
   };
   const on = await startApi('on');
@@ -44,12 +44,12 @@ export async function requestLogScenario(context: BenchContext): Promise<void> {
     const measure = (api: ServiceProcess, id: string, role: 'measured' | 'reference', label: string): Promise<Row> => measureLoad(context,
       { id, scenario: 'request-log', role, label }, { url: api.url, requestsFor, expected: {} },
       { 'auth-server': system.auth.pid, 'resource-api': api.pid });
-    const before = await requestLogCounts(on.url);
+    const before = await requestLogCounts(on.metricsUrl);
     const onFirst = await measure(on, 'request-log', 'measured', 'GET /v1/accounts/{id}/balance as in balance, REQUEST_LOG=on (fresh API process)');
     const offFirst = await measure(off, 'request-log:reference', 'reference', 'the same with REQUEST_LOG=off (fresh API process)');
     const offSecond = await measure(off, 'request-log:reference-2', 'reference', 'second pair: REQUEST_LOG=off, measured first');
     const onSecond = await measure(on, 'request-log-2', 'measured', 'second pair: REQUEST_LOG=on, measured after its reference');
-    const after = await requestLogCounts(on.url);
+    const after = await requestLogCounts(on.metricsUrl);
     const written = after.written - before.written;
     const both = compareRates(onFirst.perSecond + onSecond.perSecond, offFirst.perSecond + offSecond.perSecond, TARGET);
     onSecond.note = `both pairs: ratio ${both.ratio} (target >= ${TARGET} ${both.met ? 'met' : 'MISSED'}); request log: ${written} rows written, `
@@ -66,9 +66,9 @@ export async function requestLogScenario(context: BenchContext): Promise<void> {
   }
 }
 
-/** `request_log_written_total` and `request_log_dropped_total` by reason, from the process's `/metrics`. */
-async function requestLogCounts(url: string): Promise<{ written: number; dropped: Record<string, number> }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+/** `request_log_written_total` and `request_log_dropped_total` by reason, from the process's `/metrics` (its metrics port). */
+async function requestLogCounts(metricsUrl: string): Promise<{ written: number; dropped: Record<string, number> }> {
+  const text = await (await fetch(metricsUrl)).text();
   let written = 0;
   const dropped: Record<string, number> = {};
   for (const line of text.split('\n')) {

@@ -24,8 +24,8 @@ const TARGET = 0.9;
 export async function revocationScenario(context: BenchContext): Promise<void> {
   const { system } = context.prepared;
   const startApi = async (check: 'notices' | 'none'): Promise<ServiceProcess> => {
-    const port = await freePort();
-    const env = { ...system.env['resource-api'], PORT: String(port), REVOCATION_CHECK: check };
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const env = { ...system.env['resource-api'], PORT: String(port), METRICS_PORT: String(metricsPort), REVOCATION_CHECK: check };
     return startServiceProcess('resource-api', `http://localhost:${port}`, env, { nodeArgs: context.referenceNodeArgs });
   };
   const on = await startApi('notices');

@@ -848,6 +848,8 @@ export interface components {
             headers: {
                 "x-fapi-interaction-id": components["headers"]["InteractionId"];
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
                 /** @description e.g. `Bearer error="invalid_token", error_description="…", resource_metadata="http://localhost:4001/.well-known/oauth-protected-resource"` (RFC 6750 §3, RFC 9728 §5.1), or `DPoP error="invalid_dpop_proof", …` (RFC 9449 §7.1). */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
@@ -864,6 +866,8 @@ export interface components {
             headers: {
                 "x-fapi-interaction-id": components["headers"]["InteractionId"];
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                RateLimit: components["headers"]["RateLimit"];
                 /** @description `Bearer error="insufficient_scope", scope="…", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
@@ -883,6 +887,10 @@ export interface components {
         InteractionId: string;
         /** @description The calling origin, when it is one of the deployment's `CORS_ORIGINS` (none by default: browsers then keep the answer from scripts). Never `*`. */
         "Access-Control-Allow-Origin": string;
+        /** @description The quota policy this request was counted under (draft-ietf-httpapi-ratelimit-headers §3): `"per-client"` (requests with a valid access token, counted per `client_id` across every instance of the API) or `"per-address"` (requests without one, counted per client address); `q` requests per window of `w` seconds. E.g. `"per-client";q=600;w=60` (the sandbox's default). */
+        "RateLimit-Policy": string;
+        /** @description What is left of that quota (draft-ietf-httpapi-ratelimit-headers §4): `r` requests remain until the window ends in `t` seconds, e.g. `"per-client";r=599;t=42`. At `r=0` the next request gets 429 `rate_limited` with `Retry-After` (= `t`). */
+        RateLimit: string;
     };
     pathItems: never;
 }
@@ -902,6 +910,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -923,11 +933,13 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -944,6 +956,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -958,6 +972,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -991,6 +1007,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,6 +1031,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1022,11 +1042,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1043,6 +1065,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,6 +1081,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1090,6 +1116,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1111,6 +1139,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1120,11 +1150,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1141,6 +1173,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1155,6 +1189,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1203,6 +1239,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1233,6 +1271,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1249,6 +1289,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1258,11 +1300,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1279,6 +1323,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1293,6 +1339,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1339,6 +1387,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description The transfer's URL. */
                     Location?: string;
                     /** @description `true` when this is the stored answer of an earlier request with the same key. */
@@ -1366,6 +1416,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1382,6 +1434,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1396,6 +1450,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1410,6 +1466,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1424,6 +1482,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1438,6 +1498,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1447,11 +1509,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1468,6 +1532,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1482,6 +1548,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1512,6 +1580,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1537,6 +1607,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1546,11 +1618,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1567,6 +1641,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1581,6 +1657,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1618,6 +1696,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description The payment's URL. */
                     Location?: string;
                     /** @description `true` when this is the stored answer of an earlier request with the same key. */
@@ -1647,6 +1727,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1663,6 +1745,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1677,6 +1761,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1691,6 +1777,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1705,6 +1793,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1719,6 +1809,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1728,11 +1820,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1749,6 +1843,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1763,6 +1859,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1793,6 +1891,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1820,6 +1920,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1829,11 +1931,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1850,6 +1954,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1864,6 +1970,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1894,6 +2002,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1942,6 +2052,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1951,11 +2063,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -1972,6 +2086,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1986,6 +2102,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2013,6 +2131,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2043,6 +2163,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2054,11 +2176,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2075,6 +2199,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2215,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2130,6 +2258,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description The endpoint's URL. */
                     Location?: string;
                     [name: string]: unknown;
@@ -2158,6 +2288,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2173,6 +2305,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2189,6 +2323,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2203,6 +2339,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2217,6 +2355,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2226,11 +2366,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2247,6 +2389,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2261,6 +2405,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2294,6 +2440,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2320,6 +2468,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2336,6 +2486,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2345,11 +2497,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2366,6 +2520,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2380,6 +2536,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2413,6 +2571,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2423,6 +2583,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2439,6 +2601,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2448,11 +2612,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2469,6 +2635,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2483,6 +2651,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2525,6 +2695,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2550,6 +2722,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2565,6 +2739,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2581,6 +2757,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2595,6 +2773,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2609,6 +2789,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,6 +2805,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2632,11 +2816,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2653,6 +2839,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2667,6 +2855,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2700,6 +2890,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2717,6 +2909,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2733,6 +2927,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2742,11 +2938,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2763,6 +2961,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2777,6 +2977,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2810,6 +3012,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2827,6 +3031,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2843,6 +3049,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2852,11 +3060,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2873,6 +3083,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2887,6 +3099,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -2925,6 +3139,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2954,6 +3170,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2969,6 +3187,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2985,6 +3205,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2994,11 +3216,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3015,6 +3239,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3029,6 +3255,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3063,6 +3291,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3097,6 +3327,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +3344,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3123,11 +3357,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3144,6 +3380,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3158,6 +3396,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3191,6 +3431,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3221,6 +3463,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3237,6 +3481,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3246,11 +3492,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3267,6 +3515,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3281,6 +3531,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3314,6 +3566,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3332,6 +3586,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description `Bearer error="insufficient_scope", scope="webhooks:manage", resource_metadata="…"` (RFC 6750 §3.1, RFC 9728 §5.1). */
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -3348,6 +3604,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3357,11 +3615,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (e.g. one client's DPoP proofs past their share) */
+            /** @description 429 Too Many Requests: retry after `Retry-After` seconds (your client's requests past its quota, see `RateLimit`; or one client's DPoP proofs past their share) */
             429: {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
@@ -3378,6 +3638,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3392,6 +3654,8 @@ export interface operations {
                 headers: {
                     "x-fapi-interaction-id": components["headers"]["InteractionId"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
