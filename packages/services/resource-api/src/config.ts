@@ -1,5 +1,5 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
-import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readListenAddress, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
 import { readRequestLogSettings } from './request-log/settings.ts';
 import type { RequestLogSettings } from './request-log/settings.ts';
@@ -15,6 +15,8 @@ export interface ResourceApiConfig {
   issuer: string;
   /** `PORT`: TCP port to listen on (default: the public URL's port, else 4001). */
   port: number;
+  /** `LISTEN_ADDRESS`: the IP address to listen on (`readListenAddress`; undefined: every interface). */
+  listenAddress: string | undefined;
   /** `LOG_LEVEL`: pino level (default `info`), read by `readLogLevel` as in every service. */
   logLevel: LogLevel;
   /** `NODE_ENV=production`: no demo defaults. */
@@ -92,6 +94,7 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     publicUrl,
     issuer,
     port: readPort(env.PORT, publicUrl, 4001),
+    listenAddress: readListenAddress(env.LISTEN_ADDRESS),
     logLevel,
     production,
     database: resolveDatabaseUrl(env),

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     ? createRevocationWatch(db, { logger, clockToleranceSeconds: config.clockToleranceSeconds })
     : undefined;
   const http = await listenOn(createServer(createResourceApi(config, db, { logger, requestLog, ...(revocations ? { revocations } : {}) })), config.port, 'resource API',
-    { problemTypeBase: problemTypeBase(config.publicUrl) });
+    { problemTypeBase: problemTypeBase(config.publicUrl), address: config.listenAddress });
   logger.info({ url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled }, 'listening');
   stopOnSignal(async () => {
     await new Promise((resolve) => http.close(resolve));
