@@ -13,6 +13,8 @@ export default {
   // tsc rewrites `./x.ts` imports to `./x.js` (rewriteRelativeImportExtensions); map them back.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/packages/*/*/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // The local cluster's fault tests need a running cluster: `pnpm test:cluster` (jest.cluster.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/packages/testing/cluster/'],
   globalSetup: '<rootDir>/packages/core/platform/src/testing/global-setup.js',
   globalTeardown: '<rootDir>/packages/core/platform/src/testing/global-teardown.js',
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { readPayapiEnvironment, readSecurityProfile } from './config-values.ts';
+import { readListenAddress, readPayapiEnvironment, readSecurityProfile } from './config-values.ts';
 
 describe('readPayapiEnvironment', () => {
   test('defaults to sandbox, and to live with NODE_ENV=production', () => {
@@ -33,5 +33,18 @@ describe('readSecurityProfile', () => {
 
   test.each(['FAPI2', 'fapi', 'fapi-2.0', ' fapi2'])('refuses %j with a message naming the variable', (value) => {
     expect(() => readSecurityProfile({ SECURITY_PROFILE: value })).toThrow(/^SECURITY_PROFILE: must be default or fapi2/);
+  });
+});
+
+describe('readListenAddress', () => {
+  test('unset or empty means every interface; an IPv4 or IPv6 literal is kept', () => {
+    expect(readListenAddress(undefined)).toBeUndefined();
+    expect(readListenAddress('')).toBeUndefined();
+    expect(readListenAddress('127.0.0.1')).toBe('127.0.0.1');
+    expect(readListenAddress('::1')).toBe('::1');
+  });
+
+  test.each(['localhost', '127.0.0.1:4101', '[::1]', '0.0.0.0.0'])('refuses %s with a message naming the variable', (value) => {
+    expect(() => readListenAddress(value)).toThrow(/^LISTEN_ADDRESS: must be an IP address/);
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from './config-error.ts';
 
 /** True for localhost, 127.0.0.1 and [::1]: where plain http is acceptable. */
@@ -37,6 +38,20 @@ export function readPort(value: string | undefined, serviceUrl: string, fallback
   const port = Number(value);
   if (!/^[0-9]+$/.test(value) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number, not "${value}"`);
   return port;
+}
+
+/**
+ * Reads `LISTEN_ADDRESS`: the IP address a service listens on, e.g. `127.0.0.1` behind a proxy on
+ * the same machine (the local cluster's HAProxy, docs/cluster.md), so that nothing else can reach
+ * the service or send it forwarded headers. Unset or empty means every interface.
+ *
+ * @returns the address, or undefined for every interface
+ * @throws {ConfigError} naming `LISTEN_ADDRESS` for anything but an IPv4 or IPv6 address literal
+ */
+export function readListenAddress(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (isIP(value) === 0) throw new ConfigError('LISTEN_ADDRESS', `must be an IP address such as 127.0.0.1, not "${value.slice(0, 60)}"`);
+  return value;
 }
 
 /** The deployment's environment (`PAYAPI_ENVIRONMENT`): events, client secrets and the portal name it. */

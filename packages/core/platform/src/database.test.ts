@@ -1,6 +1,9 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, test } from '@jest/globals';
 import type { Knex } from 'knex';
-import { createDatabase } from './database.ts';
+import { createDatabase, databaseAnswers } from './database.ts';
+import { createTestDatabase } from './testing/test-database.ts';
 
 /** The settings knex hands to the pg driver and to its pool. */
 function settingsOf(db: Knex): { connection: Record<string, unknown>; acquireConnectionTimeout: unknown } {
@@ -35,6 +38,44 @@ describe('createDatabase bounds every wait (fault tests, docs/testing.md: a froz
       expect(settingsOf(db).connection.query_timeout).toBe(0);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe('databaseAnswers (the readiness check of /readyz)', () => {
+  test('false, within the time given, for a server that refuses connections', async () => {
+    const db = createDatabase({ url: 'postgres://nobody@127.0.0.1:1/nothing', acquireTimeoutMs: 500 });
+    try {
+      expect(await databaseAnswers(db, 2_000)).toBe(false);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('false once the time is up for a server that accepts the connection but never answers', async () => {
+    // Every limit of the pool is far away: only databaseAnswers' own time limit can end the wait
+    // before Jest's (a hang here would time the test out).
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const db = createDatabase({
+      url: `postgres://nobody@127.0.0.1:${(silent.address() as AddressInfo).port}/nothing`, connectTimeoutMs: 120_000, acquireTimeoutMs: 120_000,
+    });
+    try {
+      expect(await databaseAnswers(db, 300)).toBe(false);
+    } finally {
+      for (const socket of sockets) socket.destroy(); // ends the connection attempt the pool still waits on
+      await db.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
+
+  test('true for a database that answers', async () => {
+    const database = await createTestDatabase();
+    try {
+      expect(await databaseAnswers(database.db, 2_000)).toBe(true);
+    } finally {
+      await database.drop();
     }
   });
 });

@@ -1,9 +1,9 @@
 export { ConfigError } from './config-error.ts';
-export { isLocalhostUrl, readInteger, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops } from './config-values.ts';
+export { isLocalhostUrl, readInteger, readListenAddress, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops } from './config-values.ts';
 export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
-export { createDatabase } from './database.ts';
+export { createDatabase, databaseAnswers } from './database.ts';
 export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';

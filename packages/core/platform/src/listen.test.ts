@@ -65,3 +65,15 @@ describe('listenOn and requests the HTTP parser refuses', () => {
     expect(fine.endsWith('ok')).toBe(true);
   });
 });
+
+describe('listenOn and the listen address (LISTEN_ADDRESS)', () => {
+  test('listens on every interface by default and only on the given address when one is given', async () => {
+    expect((server.address() as AddressInfo).address).toMatch(/^(::|0\.0\.0\.0)$/);
+    const loopbackOnly = await listenOn(createServer((_req, res) => res.end('ok')), 0, 'loopback server', { address: '127.0.0.1' });
+    try {
+      expect((loopbackOnly.address() as AddressInfo).address).toBe('127.0.0.1');
+    } finally {
+      await new Promise((resolve) => loopbackOnly.close(resolve));
+    }
+  });
+});

@@ -37,19 +37,19 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const HEADERS_TIMEOUT_MS = 10_000;
 
 /**
- * Starts `server` listening on `port` (all interfaces, or `options.host`). Requests Node's parser refuses get a
- * problem+json answer (431 or 400) rather than a bare status line; a request whose headers take
- * longer than {@link HEADERS_TIMEOUT_MS}, or whose whole body longer than {@link REQUEST_TIMEOUT_MS},
- * is answered 408 and closed by Node.
+ * Starts `server` listening on `port` of `options.address` (default: every interface). Requests
+ * Node's parser refuses get a problem+json answer (431 or 400) rather than a bare status line; a
+ * request whose headers take longer than {@link HEADERS_TIMEOUT_MS}, or whose whole body longer
+ * than {@link REQUEST_TIMEOUT_MS}, is answered 408 and closed by Node.
  *
  * @param what the service's name for the message, e.g. `authorization server`
  * @param options `problemTypeBase`: where the service's pages for problem codes are
  *   (`${base}${code}`, the resource API's `/problems/`); without it the parser's problems are `about:blank`;
- *   `host`: the one address to bind (e.g. `127.0.0.1` for a port only the machine may reach)
+ *   `address`: the IP address to listen on (`LISTEN_ADDRESS`, see `readListenAddress`)
  * @returns the server, once it listens
  * @throws {Error} with one line naming the port and the service when the port is taken
  */
-export function listenOn(server: Server, port: number, what: string, options: { problemTypeBase?: string; host?: string } = {}): Promise<Server> {
+export function listenOn(server: Server, port: number, what: string, options: { problemTypeBase?: string; address?: string | undefined } = {}): Promise<Server> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(new Error(error.code === 'EADDRINUSE' ? `port ${port} (${what}) is already in use: stop what holds it, or change its URL` : error.message));
@@ -57,8 +57,7 @@ export function listenOn(server: Server, port: number, what: string, options: { 
     server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerUnparsableRequest(error, socket, options.problemTypeBase));
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.requestTimeout = REQUEST_TIMEOUT_MS;
-    if (options.host === undefined) server.listen(port, () => resolve(server));
-    else server.listen(port, options.host, () => resolve(server));
+    server.listen(port, options.address, () => resolve(server));
   });
 }
 

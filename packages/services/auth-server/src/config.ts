@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ConfigError, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops, resolveDatabaseUrl } from '@payapi/platform';
+import { ConfigError, readListenAddress, readLogLevel, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops, resolveDatabaseUrl } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment, SecurityProfile } from '@payapi/platform';
 
 /** The authorization server's configuration, read and checked once at start. */
@@ -11,6 +11,8 @@ export interface AuthServerConfig {
   issuer: string;
   /** `PORT`: TCP port to listen on (default: the issuer's port, else 4000). */
   port: number;
+  /** `LISTEN_ADDRESS`: the IP address to listen on (`readListenAddress`; undefined: every interface). */
+  listenAddress: string | undefined;
   /** `RESOURCE_API_URL`: resource indicator (RFC 8707) and `aud` of access tokens (default `http://localhost:4001`). */
   resourceApiUrl: string;
   /** `AUTH_COOKIE_KEYS`: comma-separated secrets signing cookies (Keygrip; first signs, all verify). */
@@ -90,6 +92,7 @@ export function loadAuthServerConfig(env: Readonly<Record<string, string | undef
   return {
     issuer,
     port: readPort(env.PORT, issuer, 4000),
+    listenAddress: readListenAddress(env.LISTEN_ADDRESS),
     resourceApiUrl,
     cookieKeys,
     keyEncryptionSecret,

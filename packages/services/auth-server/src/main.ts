@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     throw new Error(describeConnectionError(error, config.database.url) ?? String(error));
   }
   const server = await createAuthServer(config, db, { logger });
-  const http = await listenOn(createServer(server.handler), config.port, 'authorization server');
+  const http = await listenOn(createServer(server.handler), config.port, 'authorization server', { address: config.listenAddress });
   logger.info({ url: config.issuer, port: config.port }, 'listening');
   stopOnSignal(async () => {
     await server.close();

@@ -1,6 +1,6 @@
 import { readWebhooksAllowPrivateNetworks, readWebhookSecretsKey } from '@payapi/events';
 import {
-  ConfigError, readLogLevel, readPayapiEnvironment, readPort, readRedisSettings, readSecurityProfile, readServiceUrl, readTrustProxyHops,
+  ConfigError, readLogLevel, readPayapiEnvironment, readListenAddress, readPort, readRedisSettings, readSecurityProfile, readServiceUrl, readTrustProxyHops,
   resolveDatabaseUrl,
 } from '@payapi/platform';
 import type { DatabaseSource, LogLevel, PayapiEnvironment, RedisSettings, SecurityProfile } from '@payapi/platform';
@@ -22,6 +22,8 @@ export interface ResourceApiConfig {
   issuer: string;
   /** `PORT`: TCP port to listen on (default: the public URL's port, else 4001). */
   port: number;
+  /** `LISTEN_ADDRESS`: the IP address to listen on (`readListenAddress`; undefined: every interface). */
+  listenAddress: string | undefined;
   /** `LOG_LEVEL`: pino level (default `info`), read by `readLogLevel` as in every service. */
   logLevel: LogLevel;
   /** `NODE_ENV=production`: no demo defaults. */
@@ -127,6 +129,7 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     publicUrl,
     issuer,
     port,
+    listenAddress: readListenAddress(env.LISTEN_ADDRESS),
     logLevel,
     production,
     database,

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const app = createResourceApi(config, db, { logger, requestLog, metrics, ...(redis ? { redis } : {}), ...(revocations ? { revocations } : {}) });
   const metricsHttp = await startMetricsServer(config.metrics, metrics);
-  const http = await listenOn(createServer(app), config.port, 'resource API', { problemTypeBase: problemTypeBase(config.publicUrl) });
+  const http = await listenOn(createServer(app), config.port, 'resource API', { problemTypeBase: problemTypeBase(config.publicUrl), address: config.listenAddress });
   logger.info({
     url: config.publicUrl, port: config.port, requestLog: config.requestLog.enabled, sharedState: redis ? 'redis' : 'memory',
     metrics: config.metrics.port === null ? 'public port' : `${config.metrics.host}:${config.metrics.port}`,

@@ -36,5 +36,5 @@ export function metricsListener(metrics: Metrics): RequestListener {
  */
 export async function startMetricsServer(settings: MetricsSettings, metrics: Metrics): Promise<Server | null> {
   if (settings.port === null) return null;
-  return listenOn(createServer(metricsListener(metrics)), settings.port, 'resource API metrics', { host: settings.host });
+  return listenOn(createServer(metricsListener(metrics)), settings.port, 'resource API metrics', { address: settings.host });
 }
