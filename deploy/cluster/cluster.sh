@@ -44,8 +44,12 @@ cmd_up() {
   local busy
   busy=$(ports_in_use)
   [ -z "$busy" ] || die "ports the cluster needs are in use:"$'\n'"$busy"
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/${REDIS_URL##*:}") 2>/dev/null; then
-    say "warning: nothing answers at $REDIS_URL (REDIS_URL of the instances)"
+  # The instances run in production mode, which refuses to start without a Redis that answers.
+  local redis_address=${REDIS_URL#*://}
+  redis_address=${redis_address##*@}
+  redis_address=${redis_address%%/*}
+  if ! (exec 3<>"/dev/tcp/${redis_address%:*}/${redis_address##*:}") 2>/dev/null; then
+    die "nothing answers at ${redis_address} (PAYAPI_CLUSTER_REDIS_URL, default redis://127.0.0.1:6379): the instances need Redis for their shared state; start one (e.g. redis-server --daemonize yes)"
   fi
 
   mkdir -p "$STATE"
