@@ -13,16 +13,20 @@ start_etcd() {
     { tail -n 20 "$STATE/logs/etcd.log" >&2; return 1; }
 }
 
-# Writes each node's patroni.yml (0600, postgres) from the template and the generated passwords.
+# Writes each node's patroni.yml (0600 from its creation, umask 077, then owned by postgres) from the
+# template and the generated passwords.
 configure_patroni() {
   local node dir
   for node in "${PG_NODES[@]}"; do
     dir="$STATE/pg/$node"
     mkdir -p "$dir"
-    render "$HERE/templates/patroni.yml" "$dir/patroni.yml" NAME="$node" PATRONI_PORT="${PORT_PATRONI[$node]}" \
-      ETCD_PORT="$PORT_ETCD_CLIENT" PG_PORT="${PORT_PG[$node]}" NODE_DIR="$dir" PG_BIN="$PG_BIN" \
-      SUPERUSER_PASSWORD="$POSTGRES_SUPERUSER_PASSWORD" REPLICATION_PASSWORD="$POSTGRES_REPLICATION_PASSWORD" \
-      REWIND_PASSWORD="$POSTGRES_REWIND_PASSWORD"
+    (
+      umask 077
+      render "$HERE/templates/patroni.yml" "$dir/patroni.yml" NAME="$node" PATRONI_PORT="${PORT_PATRONI[$node]}" \
+        ETCD_PORT="$PORT_ETCD_CLIENT" PG_PORT="${PORT_PG[$node]}" NODE_DIR="$dir" PG_BIN="$PG_BIN" \
+        SUPERUSER_PASSWORD="$POSTGRES_SUPERUSER_PASSWORD" REPLICATION_PASSWORD="$POSTGRES_REPLICATION_PASSWORD" \
+        REWIND_PASSWORD="$POSTGRES_REWIND_PASSWORD"
+    )
     chmod 600 "$dir/patroni.yml"
     as_root chown -R postgres:postgres "$dir"
     chmod 700 "$dir"

@@ -12,24 +12,28 @@ declare -A BACKEND_OF=([auth]=auth [api]=api)
 
 kind_of() { echo "${1%[0-9]}"; }
 
-# Writes $STATE/env/INSTANCE.env (0600): exactly the environment the instance starts with.
+# Writes $STATE/env/INSTANCE.env (0600 from its creation, umask 077: it holds the database password
+# and the keys): exactly the environment the instance starts with.
 write_instance_env() {
   local instance=$1 kind
   kind=$(kind_of "$instance")
-  {
-    printf '%s\n' NODE_ENV=production PAYAPI_ENVIRONMENT=live "LOG_LEVEL=${LOG_LEVEL:-warn}" \
-      "DATABASE_URL=$SERVICE_DATABASE_URL" "AUTH_ISSUER=$ISSUER" "RESOURCE_API_URL=$API_URL" \
-      "WEBHOOK_SECRETS_KEY=$WEBHOOK_SECRETS_KEY" "NODE_EXTRA_CA_CERTS=$STATE/tls/ca.crt" \
-      "REDIS_URL=$REDIS_URL" "REDIS_KEY_PREFIX=$REDIS_KEY_PREFIX" "METRICS_PORT=${PORT_METRICS[$instance]}"
-    case $kind in
-      auth) printf '%s\n' "PORT=${PORT_SERVICE[$instance]}" LISTEN_ADDRESS=127.0.0.1 TRUST_PROXY_HOPS=1 \
-              "AUTH_COOKIE_KEYS=$AUTH_COOKIE_KEYS" "AUTH_KEY_ENCRYPTION_SECRET=$AUTH_KEY_ENCRYPTION_SECRET" ;;
-      # One proxy in front (HAProxy), so the per-address rate limit sees the caller's address. The fault
-      # tests drive one client at full speed: its quota is raised above the live default (3000 a minute).
-      api) printf '%s\n' "PORT=${PORT_SERVICE[$instance]}" LISTEN_ADDRESS=127.0.0.1 TRUST_PROXY_HOPS=1 \
-             "RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-1000000}" ;;
-    esac
-  } >"$STATE/env/$instance.env"
+  (
+    umask 077
+    {
+      printf '%s\n' NODE_ENV=production PAYAPI_ENVIRONMENT=live "LOG_LEVEL=${LOG_LEVEL:-warn}" \
+        "DATABASE_URL=$SERVICE_DATABASE_URL" "AUTH_ISSUER=$ISSUER" "RESOURCE_API_URL=$API_URL" \
+        "WEBHOOK_SECRETS_KEY=$WEBHOOK_SECRETS_KEY" "NODE_EXTRA_CA_CERTS=$STATE/tls/ca.crt" \
+        "REDIS_URL=$REDIS_URL" "REDIS_KEY_PREFIX=$REDIS_KEY_PREFIX" "METRICS_PORT=${PORT_METRICS[$instance]}"
+      case $kind in
+        auth) printf '%s\n' "PORT=${PORT_SERVICE[$instance]}" LISTEN_ADDRESS=127.0.0.1 TRUST_PROXY_HOPS=1 \
+                "AUTH_COOKIE_KEYS=$AUTH_COOKIE_KEYS" "AUTH_KEY_ENCRYPTION_SECRET=$AUTH_KEY_ENCRYPTION_SECRET" ;;
+        # One proxy in front (HAProxy), so the per-address rate limit sees the caller's address. The fault
+        # tests drive one client at full speed: its quota is raised above the live default (3000 a minute).
+        api) printf '%s\n' "PORT=${PORT_SERVICE[$instance]}" LISTEN_ADDRESS=127.0.0.1 TRUST_PROXY_HOPS=1 \
+               "RATE_LIMIT_PER_MINUTE=${RATE_LIMIT_PER_MINUTE:-1000000}" ;;
+      esac
+    } >"$STATE/env/$instance.env"
+  )
   chmod 600 "$STATE/env/$instance.env"
 }
 

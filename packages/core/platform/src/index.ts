@@ -1,3 +1,4 @@
+export { clientNetwork } from './client-network.ts';
 export { ConfigError } from './config-error.ts';
 export { isLocalhostUrl, readInteger, readListenAddress, readPayapiEnvironment, readPort, readSecurityProfile, readServiceUrl, readTrustProxyHops } from './config-values.ts';
 export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';

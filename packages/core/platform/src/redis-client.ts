@@ -35,6 +35,8 @@ export interface OpenRedisOptions {
  * resource API: DPoP proofs refused with 503, rate limits counted in memory meanwhile). The logger
  * gets one warning when the connection is lost and one line when it is back, with the URL's
  * password replaced by `***` (errors are logged by the platform's serializer: type, message, code).
+ * Once connected, it warns when Redis may evict keys when full (`maxmemory` set and a
+ * `maxmemory-policy` other than `noeviction`): what is shared there must not be forgotten early.
  *
  * @throws {Error} naming the redacted URL when the first connection is not ready within
  *   `connectTimeoutMs` (the client is closed then)
@@ -80,7 +82,31 @@ export async function openRedis(settings: RedisSettings, options: OpenRedisOptio
     const cause = firstError ?? error;
     throw new Error(`cannot reach Redis at ${where} (REDIS_URL): ${cause instanceof Error ? cause.message : String(cause)}`);
   }
+  const evicting = await evictionPolicy(redis);
+  if (evicting) {
+    options.logger.warn({ redis: where, maxmemoryPolicy: evicting },
+      `Redis may evict keys when full (maxmemory-policy ${evicting}): an evicted DPoP proof use could be replayed and an evicted rate-limit counter starts over; set maxmemory-policy noeviction`);
+  }
   return redis;
+}
+
+/**
+ * The `maxmemory-policy` of a Redis that may evict this deployment's keys (a `maxmemory` set and a
+ * policy other than `noeviction`: every key written here has a TTL, so `volatile-*` policies take
+ * them too), else null. Read from `INFO memory` (managed Redis services refuse `CONFIG GET`); null
+ * when that cannot be read either.
+ */
+async function evictionPolicy(redis: Redis): Promise<string | null> {
+  let info: string;
+  try {
+    info = await redis.info('memory');
+  } catch {
+    return null;
+  }
+  const field = (name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+  const policy = field('maxmemory_policy');
+  if (policy === undefined || policy === 'noeviction' || field('maxmemory') === '0') return null;
+  return policy;
 }
 
 /**

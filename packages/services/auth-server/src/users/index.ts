@@ -10,7 +10,6 @@
  */
 export { UserError } from './errors.ts';
 export type { UserErrorCode } from './errors.ts';
-export { clientNetwork } from './client-ip.ts';
 export { loginDelayMs } from './login-delay.ts';
 export type { LoginSlowdown } from './login-delay.ts';
 export { LOGIN_THROTTLE_DEFAULTS, createLoginThrottle, createNetworkThrottle } from './login-throttle.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { clientNetwork } from '@payapi/platform';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import { clientNetwork } from './client-ip.ts';
 import { UserError } from './errors.ts';
 import { loginDelayMs } from './login-delay.ts';
 import type { LoginSlowdown } from './login-delay.ts';

@@ -65,3 +65,11 @@ describe('DPoP proof age and replay', () => {
     }
   });
 });
+
+describe('claimDpopProof with a store answer it does not know', () => {
+  test('attack review of issue 15: an unknown outcome refuses the proof with 503 rather than serving it unrecorded', async () => {
+    const store = { claim: async () => 'stored_somewhere_else' } as unknown as Parameters<typeof claimDpopProof>[0];
+    const use = { jkt: 'k', jti: 'j', clientId: 'c', subject: 's', rememberUntilMs: Date.now() + 60_000 };
+    await expect(claimDpopProof(store, use)).rejects.toMatchObject({ status: 503, code: 'temporarily_unavailable' });
+  });
+});

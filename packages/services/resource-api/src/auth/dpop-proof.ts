@@ -127,6 +127,10 @@ export async function claimDpopProof(store: DpopReplayStore, use: DpopProofUse):
       throw new ApiProblem(503, 'temporarily_unavailable', 'DPoP proofs cannot be checked for replay right now; try again shortly with a new proof',
         { 'Retry-After': String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
   }
+  // An answer no case knows (a store of another version, a script changed without this switch):
+  // the use was not recorded as a first one, so the proof is refused, never served.
+  throw new ApiProblem(503, 'temporarily_unavailable', 'DPoP proofs cannot be checked for replay right now; try again shortly with a new proof',
+    { 'Retry-After': String(STORE_UNAVAILABLE_RETRY_AFTER_SECONDS) });
 }
 
 /** `publicUrl` with the request's path (from an origin-form or absolute-form target), normalised like `htu`. */

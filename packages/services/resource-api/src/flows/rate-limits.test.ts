@@ -155,6 +155,17 @@ describe('past the quota', () => {
     expect((await from('203.0.113.7')).status).toBe(429);
     expect((await from('198.51.100.9')).status).toBe(401);
   });
+
+  test('an IPv6 caller cannot escape the per-address quota by rotating addresses within its /64', async () => {
+    const app = await startApp({ ...limits(10, 2), trustProxyHops: 1 });
+    const from = (address: string) => call(app, 'GET', '/v1/accounts', { headers: { 'x-forwarded-for': address } });
+    const answers = [await from('2001:db8:1:2::1'), await from('2001:db8:1:2::2'), await from('2001:db8:1:2:ffff:ffff:ffff:ffff')];
+    expect(answers.map((answer) => answer.status)).toEqual([401, 401, 429]);
+    expect(answers.map((answer) => remaining(answer.headers.get('ratelimit')).r)).toEqual([1, 0, 0]);
+    // Another /64 is another network, counted from its own quota.
+    const neighbour = await from('2001:db8:1:3::1');
+    expect([neighbour.status, remaining(neighbour.headers.get('ratelimit')).r]).toEqual([401, 1]);
+  });
 });
 
 test('a browser script of a configured origin may read the rate-limit fields (Access-Control-Expose-Headers)', async () => {

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { clientNetwork } from '@payapi/platform';
 import type { Redis } from '@payapi/platform';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -32,7 +33,8 @@ export interface RateLimits {
   store: RateLimitStore;
   /**
    * Counts one request against `clientId`'s quota (an authenticated request), else against the
-   * client address's (`req.ip`), and sets `RateLimit-Policy` and `RateLimit` on `res`.
+   * client address's network (`clientNetwork(req.ip)`: an IPv4 address, an IPv6 address's /64,
+   * since one subscriber holds a whole /64), and sets `RateLimit-Policy` and `RateLimit` on `res`.
    *
    * @throws {ApiProblem} 429 `rate_limited` with `Retry-After` (seconds until the window frees)
    *   when the quota of this window is used up
@@ -66,7 +68,7 @@ export function createRateLimits(settings: RateLimitSettings, shared: SharedRate
   return {
     store: shared ? 'redis' : 'memory',
     async count(req, res, clientId) {
-      const [applied, key] = clientId === undefined ? [perAddress, req.ip ?? 'unknown'] : [perClient, clientId];
+      const [applied, key] = clientId === undefined ? [perAddress, clientNetwork(req.ip ?? 'unknown')] : [perClient, clientId];
       let state: RateLimiterRes;
       let refused = false;
       try {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { clientNetwork } from './client-ip.ts';
+import { clientNetwork } from './client-network.ts';
 
 describe('clientNetwork', () => {
   test('keeps an IPv4 address as it is', () => {

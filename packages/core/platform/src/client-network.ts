@@ -1,7 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
- * The network a sign-in attempt is counted against for the per-IP limit:
+ * The network a client address is counted as, for per-address limits (the authorization server's
+ * sign-in throttle, the resource API's `per-address` rate limit):
  * - an IPv4 address as it is (`203.0.113.7`);
  * - an IPv4-mapped IPv6 address as its IPv4 address (`::ffff:203.0.113.7` → `203.0.113.7`), so a
  *   dual-stack server counts one client once;
