@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WEBHOOK_WORKER_APPLICATION_NAME } from '@payapi/events';
 import { createDatabase, repoRoot } from '@payapi/platform';
@@ -182,12 +181,4 @@ function readPeakRss(child: ChildProcess): number | undefined {
   }
 }
 
-/** A TCP port that was free a moment ago (the OS picks it); for services started right after. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort } from '@payapi/platform/testing';

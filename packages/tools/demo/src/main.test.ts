@@ -8,12 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '@payapi/platform';
-import { createTestDatabase } from '@payapi/platform/testing';
+import { createTestDatabase, freePort } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 
 let database: TestDatabase;
@@ -25,13 +23,6 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts the `start` script, waits for "ready", sends `signal` to its process group and, as pnpm

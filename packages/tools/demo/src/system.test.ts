@@ -1,11 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { appendEvent, createEndpoint, createSecretBox, readWebhookSecretsKey } from '@payapi/events';
 import { startWebhookReceiver } from '@payapi/events/testing';
 import type { WebhookReceiver } from '@payapi/events/testing';
-import { createTestDatabase } from '@payapi/platform/testing';
+import { createTestDatabase, freePort } from '@payapi/platform/testing';
 import type { TestDatabase } from '@payapi/platform/testing';
 import { startSystem } from './system.ts';
 import type { RunningSystem } from './system.ts';
@@ -14,13 +12,6 @@ let database: TestDatabase;
 let system: RunningSystem | undefined;
 let receiver: WebhookReceiver;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   database = await createTestDatabase();
