@@ -71,3 +71,22 @@ export function createDatabase(options: DatabaseOptions): Knex {
     log: KNEX_LOG,
   });
 }
+
+/**
+ * Whether the database answers `SELECT 1` within `timeoutMs`: the readiness check of every service
+ * (`GET /readyz`). A query still waiting when the time is up is left to the pool's own limits.
+ *
+ * @param timeoutMs how long to wait for the answer, milliseconds
+ * @returns true when it answered in time; false when it failed or was too slow (never throws)
+ */
+export async function databaseAnswers(db: Knex, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([db.raw('SELECT 1').then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

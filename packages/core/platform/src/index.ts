@@ -3,7 +3,7 @@ export { isLocalhostUrl, readPayapiEnvironment, readPort, readSecurityProfile, r
 export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
-export { createDatabase } from './database.ts';
+export { createDatabase, databaseAnswers } from './database.ts';
 export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';

@@ -14,6 +14,7 @@ import { hideSecretPlaceholder } from './clients/hide-secret-placeholder.ts';
 import { keepInitialAccessTokenOnRefusal } from './clients/initial-access-token.ts';
 import type { AuthServerConfig } from './config.ts';
 import { expiredInteractionPage, interactionRoutes } from './interactions/routes.ts';
+import { healthRoutes } from './observability/health-routes.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { rejectUnstorableParams } from './reject-unstorable-params.ts';
 import { requireIssuerHost } from './require-issuer-host.ts';
@@ -51,6 +52,9 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   provider.use(rememberRequestForRevocations);
   // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too.
   provider.use(securityHeaders(parts.config));
+  // 2b. `/healthz` and `/readyz` for load balancers' probes, before the host check: a probe
+  //     addresses the instance, not the issuer, and these answers build no URL from the Host header.
+  provider.use(healthRoutes(parts.db).routes());
   // 3. The request must be for the issuer's host (421 otherwise) before oidc-provider builds any
   //    URL from the Host header (discovery's endpoints): see require-issuer-host.ts.
   provider.use(requireIssuerHost(parts.config.issuer));

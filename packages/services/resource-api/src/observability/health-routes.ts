@@ -1,3 +1,4 @@
+import { databaseAnswers } from '@payapi/platform';
 import { Router } from 'express';
 import type { Knex } from 'knex';
 import type { Metrics } from './metrics.ts';
@@ -16,16 +17,8 @@ export function healthRoutes(db: Knex, metrics: Metrics): Router {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('readiness check timed out')), READINESS_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([db.raw('SELECT 1'), timeout]);
-    } catch {
+    if (!(await databaseAnswers(db, READINESS_TIMEOUT_MS))) {
       throw new ApiProblem(503, 'database_unavailable', 'the database does not answer', { 'Retry-After': '5' });
-    } finally {
-      clearTimeout(timer);
     }
     res.set('Cache-Control', 'no-store').json({ status: 'ready' });
   });
