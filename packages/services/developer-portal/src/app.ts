@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
-import { createLoginThrottle, createNetworkThrottle } from '@payapi/auth-server';
+import { createLoginThrottle, createNetworkThrottle, healthRoutes } from '@payapi/auth-server';
 import type { LoginThrottleLimit } from '@payapi/auth-server';
 import { createSecretBox } from '@payapi/events';
 import type { UrlPolicy } from '@payapi/events';
@@ -57,9 +57,9 @@ export interface DeveloperPortal {
  * Builds the developer portal (docs/developer-portal.md): Koa with server-rendered eta pages.
  *
  * Order: request log and interaction id; error pages (404, 403, 422, 500…); the authorization
- * server's page security headers; the stylesheet; the session from its cookie; then the routes:
- * account (`/`, `/signup`, `/signin`, `/signout`), apps, webhooks, test users. Signed-in routes
- * run `requireSession` (and the CSRF check on POST), app routes `loadOwnedApp`.
+ * server's page security headers; `/healthz` and `/readyz`; the stylesheet; the session from its
+ * cookie; then the routes: account (`/`, `/signup`, `/signin`, `/signout`), apps, webhooks, test
+ * users. Signed-in routes run `requireSession` (and the CSRF check on POST), app routes `loadOwnedApp`.
  *
  * @param config see `loadDeveloperPortalConfig`
  * @param db knex on PostgreSQL with schemas `ledger`, `events`, `auth`, `api` and `portal` migrated
@@ -88,6 +88,9 @@ export function createDeveloperPortal(config: DeveloperPortalConfig, db: Knex, o
   app.use(koaRequestLog(logger));
   app.use(errorPages(deps, logger));
   app.use(securityHeaders(secureCookies));
+  // `/healthz` and `/readyz` (the database answers), as the authorization server's, for the probes
+  // of a container platform or load balancer (deploy/containers/docker-compose.yml).
+  app.use(healthRoutes(db).routes());
   app.use(stylesheetRoute().routes());
   app.use(loadSession(deps));
   for (const router of [developerRoutes(deps), appRoutes(deps), webhookRoutes(deps), testUserRoutes(deps)]) app.use(router.routes());

@@ -131,6 +131,12 @@ export function createPartnerDemo(config: PartnerDemoConfig, options: PartnerDem
     res.sendFile(join(import.meta.dirname, 'views', 'style.css'), { headers: { 'Cache-Control': 'public, max-age=300' } });
   });
 
+  // Probes of a container platform or load balancer (deploy/containers/docker-compose.yml): the
+  // process serves pages. Nothing has to be reached first: the bank is asked on the first Connect.
+  app.get(['/healthz', '/readyz'], (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: req.path === '/healthz' ? 'ok' : 'ready' });
+  });
+
   app.get('/', (req, res) => {
     const session = sessionOf(req, res, false);
     if (session?.tokens) return res.redirect(303, '/dashboard');

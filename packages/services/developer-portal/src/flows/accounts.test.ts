@@ -33,6 +33,14 @@ describe('pages', () => {
     expect(page.html).not.toContain('<script');
   });
 
+  test('/healthz and /readyz answer the probes of a container platform, never cached', async () => {
+    for (const [path, status] of [['/healthz', 'ok'], ['/readyz', 'ready']] as const) {
+      const answer = await portal.agent().get(path);
+      expect({ status: answer.status, body: JSON.parse(answer.html) as unknown }).toEqual({ status: 200, body: { status } });
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   test('an unknown path is the 404 page, with the same headers', async () => {
     const page = await portal.agent().get('/nothing-here');
     expect(page.status).toBe(404);
