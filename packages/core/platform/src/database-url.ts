@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error.ts';
+import { redactUrlPassword } from './redact-url.ts';
 
 /**
  * Checks a PostgreSQL connection string from configuration.
@@ -23,11 +24,5 @@ export function checkDatabaseUrl(variable: string, value: string): string {
 
 /** Returns the URL with its password replaced by `***`, for logs and messages. */
 export function redactDatabaseUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparseable database URL)';
-  }
+  return redactUrlPassword(value, '(unparseable database URL)');
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error.ts';
+import { redactUrlPassword } from './redact-url.ts';
 
 /** Where state shared between the instances of a service lives (docs/operations.md, "Shared state"). */
 export interface RedisSettings {
@@ -68,11 +69,5 @@ function checkRedisUrl(value: string): string {
 
 /** The URL with its password replaced by `***`, for logs and messages. */
 export function redactRedisUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
+  return redactUrlPassword(value, '(unparseable Redis URL)');
 }

@@ -8,14 +8,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { histogram } from '@payapi/faults/figures';
-import { createDatabase } from '@payapi/platform';
 import type { Knex } from 'knex';
 import { booksBefore, expectBooksHold } from './support/books.ts';
-import { instancePid, loadCluster, processExists, runClusterScript, serverStats, waitFor, waitUntilHealthy } from './support/cluster.ts';
+import { instancePid, processExists, runClusterScript, serverStats, waitFor } from './support/cluster.ts';
 import type { Cluster, StatRow } from './support/cluster.ts';
 import { recordFigures } from './support/figures.ts';
 import { pick } from './support/form.ts';
-import { seedClusterPartner } from './support/partner.ts';
+import { openClusterTest } from './support/partner.ts';
 import type { ClusterPartner } from './support/partner.ts';
 import { describeAttempt, settleCalls, startTransferLoad } from './support/transfer-load.ts';
 
@@ -30,10 +29,7 @@ let db: Knex;
 let partner: ClusterPartner;
 
 beforeAll(async () => {
-  cluster = loadCluster();
-  await waitUntilHealthy(cluster);
-  db = createDatabase({ url: cluster.databaseUrl, poolMax: 4, applicationName: 'payapi-cluster-tests' });
-  partner = await seedClusterPartner(cluster, db, SHAPE.users);
+  ({ cluster, db, partner } = await openClusterTest(SHAPE.users));
 }, 180_000);
 
 afterAll(async () => {

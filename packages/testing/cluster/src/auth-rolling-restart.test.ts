@@ -10,15 +10,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { histogram } from '@payapi/faults/figures';
-import { createDatabase } from '@payapi/platform';
 import { mintTokens } from '@payapi/system-testing';
 import type { Knex } from 'knex';
 import * as client from 'openid-client';
-import { instancePid, loadCluster, runClusterScript, waitUntilHealthy } from './support/cluster.ts';
+import { instancePid, runClusterScript } from './support/cluster.ts';
 import type { Cluster } from './support/cluster.ts';
 import { recordFigures, seconds } from './support/figures.ts';
 import { pick } from './support/form.ts';
-import { seedClusterPartner } from './support/partner.ts';
+import { openClusterTest } from './support/partner.ts';
 import type { ClusterPartner } from './support/partner.ts';
 
 const SHAPE = pick({ users: 8, workers: 8, restarts: 2 }, { users: 3, workers: 4, restarts: 1 });
@@ -56,10 +55,7 @@ const exchangesOfFlow = new AsyncLocalStorage<Exchange[]>();
 const realFetch = globalThis.fetch;
 
 beforeAll(async () => {
-  cluster = loadCluster();
-  await waitUntilHealthy(cluster);
-  db = createDatabase({ url: cluster.databaseUrl, poolMax: 2, applicationName: 'payapi-cluster-tests' });
-  partner = await seedClusterPartner(cluster, db, SHAPE.users);
+  ({ cluster, db, partner } = await openClusterTest(SHAPE.users, 2));
   // Every request of a flow (the user agent's and openid-client's, both through global fetch) is
   // noted in the flow's own list, so a failure is classified by the answer that caused it.
   globalThis.fetch = async (input, init) => {

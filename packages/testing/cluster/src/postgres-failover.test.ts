@@ -11,11 +11,11 @@ import { histogram } from '@payapi/faults/figures';
 import { createDatabase } from '@payapi/platform';
 import type { Knex } from 'knex';
 import { booksBefore, expectBooksHold } from './support/books.ts';
-import { leaderAndReplica, loadCluster, patroniSays, postmasterPid, processExists, waitFor, waitUntilHealthy } from './support/cluster.ts';
+import { leaderAndReplica, patroniSays, postmasterPid, processExists, waitFor } from './support/cluster.ts';
 import type { Cluster } from './support/cluster.ts';
 import { recordFigures, seconds } from './support/figures.ts';
 import { pick } from './support/form.ts';
-import { seedClusterPartner } from './support/partner.ts';
+import { openClusterTest } from './support/partner.ts';
 import type { ClusterPartner } from './support/partner.ts';
 import { describeAttempt, settleCalls, startTransferLoad } from './support/transfer-load.ts';
 import type { Attempt } from './support/transfer-load.ts';
@@ -32,10 +32,7 @@ let db: Knex;
 let partner: ClusterPartner;
 
 beforeAll(async () => {
-  cluster = loadCluster();
-  await waitUntilHealthy(cluster);
-  db = createDatabase({ url: cluster.databaseUrl, poolMax: 4, applicationName: 'payapi-cluster-tests' });
-  partner = await seedClusterPartner(cluster, db, SHAPE.users);
+  ({ cluster, db, partner } = await openClusterTest(SHAPE.users));
 }, 180_000);
 
 afterAll(async () => {

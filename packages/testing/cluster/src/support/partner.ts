@@ -1,6 +1,8 @@
+import { createDatabase } from '@payapi/platform';
 import { mintTokens, seedPartner } from '@payapi/system-testing';
 import type { SeededPartner } from '@payapi/system-testing';
 import type { Knex } from 'knex';
+import { loadCluster, waitUntilHealthy } from './cluster.ts';
 import type { Cluster } from './cluster.ts';
 import type { LoadAccount } from './transfer-load.ts';
 
@@ -26,4 +28,25 @@ export async function seedClusterPartner(cluster: Cluster, db: Knex, users: numb
   for (const user of partner.users) tokens.push((await mintTokens(cluster.issuer, partner.client, user)).accessToken);
   const accounts = partner.users.flatMap((user, owner) => user.accounts.map((account) => ({ id: account.id, owner })));
   return { partner, accounts, tokens, mintedAtMs };
+}
+
+/** What every fault test starts from: the running cluster, a database client through HAProxy, a seeded partner. */
+export interface ClusterTestContext {
+  cluster: Cluster;
+  /** Through HAProxy's PostgreSQL port (the current leader); the caller destroys it. */
+  db: Knex;
+  partner: ClusterPartner;
+}
+
+/**
+ * Reads the running cluster (`loadCluster`), waits until every part is healthy, opens a database
+ * client of `poolMax` connections and seeds a partner with `users` users (`seedClusterPartner`).
+ *
+ * @throws {Error} when no cluster is up, or it does not become healthy
+ */
+export async function openClusterTest(users: number, poolMax = 4): Promise<ClusterTestContext> {
+  const cluster = loadCluster();
+  await waitUntilHealthy(cluster);
+  const db = createDatabase({ url: cluster.databaseUrl, poolMax, applicationName: 'payapi-cluster-tests' });
+  return { cluster, db, partner: await seedClusterPartner(cluster, db, users) };
 }
