@@ -130,7 +130,8 @@ export interface RunOptions {
   /** A folder of the run's own, for the terminal's state between steps. */
   stateDir: string;
   /**
-   * Told each piece of a step's output as it comes (to act as the reader when a step waits);
+   * Told each piece of a step's output, stdout and stderr as the terminal shows them, as it comes
+   * (to act as the reader when a step waits);
    * `type` writes a line to the step's standard input, as the reader types it when asked. Without
    * `onOutput` a step's standard input is empty.
    */
@@ -197,6 +198,7 @@ function runStep(block: DocBlock, script: string, options: RunOptions): Promise<
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
+      options.onOutput?.(chunk.toString('utf8'), type);
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.stepTimeoutMs ?? 300_000);
     child.on('close', (status, signal) => {

@@ -6,9 +6,11 @@
  * http://localhost:8080 are replaced by the test's). docs/partner-quickstart.md is followed word
  * for word: the developer portal's pages in a real browser (sign up, create the app, create a test
  * user), the packed SDK installed with npm in a new project, the quickstart's script run, and its
- * authorization URL opened in the browser as the test user (Allow). Without chromium the quickstart
- * is skipped with a loud message, except with CI=true, where it fails. npm installs from the npm
- * registry (its cache is reused).
+ * authorization URL opened in the browser as the test user (Allow). The other documents whose steps
+ * print a URL to open (developer-portal.md, authorization-server.md, payment-consents.md) run the same
+ * way (`runAsReader`): the browser signs in, consents and allows, and the address it lands on is typed
+ * where a step asks. Without chromium these are skipped with a loud message, except with CI=true,
+ * where they fail. npm installs from the npm registry (its cache is reused).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
@@ -23,15 +25,17 @@ import type { TestDatabase } from '@payapi/platform/testing';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, ci, hasChromium, launchChromium } from './browser-system.ts';
 import { documentFences, documentsWithBlocks, fencedBlocks, markedBlocks, ruleBreaches, runBlocks } from './doc-blocks.ts';
-import type { DocBlock, RunOptions } from './doc-blocks.ts';
+import type { DocBlock, RunOptions, StepOutput } from './doc-blocks.ts';
 import { freePort } from './free-port.ts';
 
-if (!hasChromium) process.stderr.write(`\n*** docs.test.ts: ${CHROMIUM} is missing: the quickstart is ${ci ? 'FAILING (CI=true)' : 'SKIPPED'} ***\n\n`);
+if (!hasChromium) process.stderr.write(`\n*** docs.test.ts: ${CHROMIUM} is missing: the docs with a browser step are ${ci ? 'FAILING (CI=true)' : 'SKIPPED'} ***\n\n`);
 
 /** The documents that must have runnable blocks, and the fewest each must have. */
-const EXPECTED = new Map([['README.md', 2], ['docs/partner-quickstart.md', 4], ['docs/authorization-server.md', 4]]);
+const EXPECTED = new Map([
+  ['README.md', 2], ['docs/partner-quickstart.md', 4], ['docs/authorization-server.md', 4], ['docs/developer-portal.md', 4], ['docs/payment-consents.md', 5],
+]);
 /** The documents whose steps need a browser (their own tests below). */
-const WITH_BROWSER = new Set(['docs/partner-quickstart.md', 'docs/authorization-server.md']);
+const WITH_BROWSER = new Set(['docs/partner-quickstart.md', 'docs/authorization-server.md', 'docs/developer-portal.md', 'docs/payment-consents.md']);
 
 let documents: Map<string, DocBlock[]>;
 let database: TestDatabase;
@@ -136,7 +140,7 @@ describe('docs that need no reader\'s hand', () => {
     expect(all).toMatch(/"ok":true/);
   }, 180_000);
 
-  test('docs/*.md other than the quickstart: every marked step runs', async () => {
+  test('docs/*.md without a browser step: every marked step runs', async () => {
     for (const [name, blocks] of documents) {
       if (name === 'README.md' || WITH_BROWSER.has(name) || blocks.length === 0) continue;
       await runBlocks(blocks, runOptions());
@@ -144,25 +148,82 @@ describe('docs that need no reader\'s hand', () => {
   }, 300_000);
 });
 
-(hasChromium || ci ? describe : describe.skip)('docs/partner-quickstart.md, word for word', () => {
+/** The bank's user who signs in when a document's step prints `Open URL`, and what they do there. */
+interface Reader {
+  username: string;
+  password: string;
+  /** What the user does on the consent page before **Allow** (pick the payment's debtor account). */
+  consent?: (page: Page) => Promise<void>;
+  /** When a step's output ends with `prompt`, the reader types `from` the address the browser landed on. */
+  answer?: { prompt: RegExp; from: (landed: URL) => string };
+}
+
+/**
+ * Runs `blocks` as the reader with a browser: when a step prints `Open URL` (on stdout or stderr),
+ * `page` opens it, signs in as `reader`, consents and presses **Allow**; the browser then lands on the
+ * test's redirect URI (whether or not anything listens there), and what the reader reads off that
+ * address is typed when a step asks for it. `filled` are the values put in for the blocks' placeholders.
+ *
+ * @returns the steps' outputs and the address the browser landed on (undefined if no step printed a URL)
+ * @throws {Error} from `runBlocks` when a step fails (a failed sign-in types an empty line, so the asking step fails)
+ */
+async function runAsReader(blocks: DocBlock[], page: Page, reader: Reader, filled: ReadonlyArray<readonly [string, string]> = []):
+  Promise<{ outputs: StepOutput[]; landed: URL | undefined }> {
+  const callback = `http://localhost:${callbackPort}/callback`;
+  let printed = '';
+  let landed: Promise<URL> | undefined;
+  let typed = false;
+  const outputs = await runBlocks(blocks, runOptions((chunk, type) => {
+    printed += chunk;
+    const url = /Open (http\S+)/.exec(printed)?.[1];
+    if (url && !landed) {
+      landed = (async () => {
+        const redirected = page.waitForRequest((request) => request.url().startsWith(callback));
+        await page.goto(url);
+        await page.getByLabel('Username').fill(reader.username);
+        await page.getByLabel('Password').fill(reader.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await reader.consent?.(page);
+        await page.getByRole('button', { name: 'Allow' }).click();
+        return new URL((await redirected).url());
+      })();
+      landed.catch(() => {}); // reported by the step that waits for it, or by the await below
+    }
+    const { answer } = reader;
+    if (landed && answer && !typed && answer.prompt.test(printed)) {
+      typed = true;
+      landed.then((at) => type(answer.from(at)), () => type(''));
+    }
+  }, filled));
+  return { outputs, landed: await landed };
+}
+
+(hasChromium || ci ? describe : describe.skip)('docs with a browser step, word for word', () => {
   let browser: Browser;
-  let page: Page;
   beforeAll(async () => {
     browser = await launchChromium();
-    page = await browser.newPage();
   });
   afterAll(async () => {
     await browser?.close();
   });
 
-  const body = async (): Promise<string> => page.innerText('body');
+  /** A page in a browser of its own: one document's sign-in session at the bank must not carry over to the next. */
+  async function freshPage(): Promise<Page> {
+    return (await browser.newContext()).newPage();
+  }
 
-  test('portal → app → test user → openid-client code flow → SDK transfer', async () => {
-    // 2. The developer portal, as the page says.
+  /**
+   * The developer portal's steps, as partner-quickstart.md and developer-portal.md give them: sign up, create
+   * "My Shop" with the test's redirect URI, create a test user.
+   *
+   * @returns what the pages showed: the app's credentials and the test user's sign-in
+   */
+  async function appAndTestUser(page: Page): Promise<{ clientId: string; clientSecret: string; username: string; password: string }> {
+    const body = async (): Promise<string> => page.innerText('body');
     await page.goto(system.urls.portal);
     await page.getByRole('link', { name: 'Sign up', exact: true }).first().click();
-    await page.getByLabel('Email').fill(`quickstart-${randomUUID()}@example.com`);
-    await page.getByLabel('Password').fill(`Quickstart-${randomUUID()}`);
+    await page.getByLabel('Email').fill(`docs-${randomUUID()}@example.com`);
+    await page.getByLabel('Password').fill(`Docs-${randomUUID()}`);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('button', { name: 'Create app' }).click();
     await page.getByLabel('App name').fill('My Shop');
@@ -177,29 +238,21 @@ describe('docs that need no reader\'s hand', () => {
     const user = /Username\s*:?\s*(\S+)\s+Password\s*:?\s*(\S+)/.exec(await body());
     const [username, password] = [user?.[1] ?? '', user?.[2] ?? ''];
     expect(username).toMatch(/^test-/);
+    return { clientId, clientSecret, username, password };
+  }
+
+  test('docs/partner-quickstart.md: portal → app → test user → openid-client code flow → SDK transfer', async () => {
+    // 2. The developer portal, as the page says.
+    const page = await freshPage();
+    const { clientId, clientSecret, username, password } = await appAndTestUser(page);
 
     // The page's export block names the variables the script reads; the reader pastes the values.
-    const quickstart = documents.get('docs/partner-quickstart.md') ?? [];
     expect(await readFile(join(repoRoot, 'docs/partner-quickstart.md'), 'utf8')).toContain("export PAYAPI_CLIENT_ID='the Client ID'\nexport PAYAPI_CLIENT_SECRET='the Client secret'");
     const filled = [["'the Client ID'", `'${clientId}'`], ["'the Client secret'", `'${clientSecret}'`]] as const;
 
     // 3 and 4: the marked steps; when the script prints its URL, the reader opens it and allows.
-    let signedIn: Promise<void> | undefined;
-    let printed = '';
-    const outputs = await runBlocks(quickstart, runOptions((chunk) => {
-      printed += chunk;
-      const url = /Open (http\S+)/.exec(printed)?.[1];
-      if (!url || signedIn) return;
-      signedIn = (async () => {
-        await page.goto(url);
-        await page.getByLabel('Username').fill(username);
-        await page.getByLabel('Password').fill(password);
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.getByRole('button', { name: 'Allow' }).click();
-        await page.getByText('Signed in: go back to the terminal.').waitFor();
-      })();
-    }, filled));
-    await signedIn;
+    const { outputs, landed } = await runAsReader(documents.get('docs/partner-quickstart.md') ?? [], page, { username, password }, filled);
+    expect(landed?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     const last = outputs.at(-1)?.stdout ?? '';
     const transferId = /^transfer (tr_[0-9a-f]{32}): 12\.34 CNY completed$/m.exec(last)?.[1];
     expect(transferId).toBeDefined();
@@ -209,40 +262,71 @@ describe('docs that need no reader\'s hand', () => {
     // The transfer is in the ledger, once.
     const booked = await database.db('ledger.transfers').where({ id: transferId }).select('amount_minor', 'description');
     expect(booked).toEqual([{ amount_minor: '1234', description: 'My first transfer' }]);
+    await page.context().close();
+  }, 420_000);
+
+  test('docs/developer-portal.md: the portal in the browser, the openid-client module, the pasted address, curl\'s transfer', async () => {
+    const page = await freshPage();
+    const { clientId, clientSecret, username, password } = await appAndTestUser(page);
+    expect(await readFile(join(repoRoot, 'docs/developer-portal.md'), 'utf8')).toContain("export CLIENT_ID='the Client ID'\n   export CLIENT_SECRET='the Client secret'");
+    const filled = [["'the Client ID'", `'${clientId}'`], ["'the Client secret'", `'${clientSecret}'`]] as const;
+    const { outputs, landed } = await runAsReader(documents.get('docs/developer-portal.md') ?? [], page, {
+      username, password, answer: { prompt: /Address the browser landed on: $/, from: (at) => at.href },
+    }, filled);
+    expect(landed?.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    // The last step: the accounts, then the transfer between the test user's two.
+    const [listed, transfer] = (outputs.at(-1)?.stdout ?? '').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ids = new Map((listed?.data as Array<{ id: string; name: string }>).map((account) => [account.name, account.id]));
+    expect([...ids.keys()].sort()).toEqual(['Test Current', 'Test Savings']);
+    expect(transfer).toMatchObject({ source_account_id: ids.get('Test Current'), destination_account_id: ids.get('Test Savings'), amount: '1.00', currency: 'CNY', status: 'completed' });
+    const booked = await database.db('ledger.transfers').where({ id: transfer?.id }).select('amount_minor');
+    expect(booked).toEqual([{ amount_minor: '100' }]);
+    await page.context().close();
   }, 420_000);
 
   test('docs/authorization-server.md, the flow by hand: openssl and curl, alice allows in the browser, the code pasted', async () => {
-    const callback = `http://localhost:${callbackPort}/callback`;
-    // A browser of its own: the quickstart's sign-in session at the bank must not carry over.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    let printed = '';
-    let code: Promise<string> | undefined;
-    let typed = false;
-    const outputs = await runBlocks(documents.get('docs/authorization-server.md') ?? [], runOptions((chunk, type) => {
-      printed += chunk;
-      const url = /Open (http\S+)/.exec(printed)?.[1];
-      if (url && !code) {
-        code = (async () => {
-          const landed = page.waitForRequest((request) => request.url().startsWith(callback));
-          await page.goto(url);
-          await page.getByLabel('Username').fill('alice');
-          await page.getByLabel('Password').fill('wonderland');
-          await page.getByRole('button', { name: 'Sign in' }).click();
-          await page.getByRole('button', { name: 'Allow' }).click();
-          // Nothing listens at the redirect URI: the reader reads the code off the address bar.
-          return new URL((await landed).url()).searchParams.get('code') ?? '';
-        })();
-      }
-      if (code && !typed && /code: $/.test(printed)) {
-        typed = true;
-        void code.then(type);
-      }
-    }));
-    expect(await code).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const page = await freshPage();
+    const { outputs, landed } = await runAsReader(documents.get('docs/authorization-server.md') ?? [], page, {
+      username: 'alice', password: 'wonderland', answer: { prompt: /code: $/, from: (at) => at.searchParams.get('code') ?? '' },
+    });
+    expect(landed?.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     const last = outputs.at(-1)?.stdout ?? '';
     expect(last).toContain('"name":"Alice Current"');
     expect(last).not.toContain('"name":"Bob Current"');
-    await context.close();
+    await page.context().close();
+  }, 180_000);
+
+  test('docs/payment-consents.md: PAR with curl, alice picks "Alice Current" on the consent page, the code pasted, the payment made', async () => {
+    const page = await freshPage();
+    const accountId = (name: string): string => system.seed?.accounts.find((account) => account.name === name)?.id ?? '';
+    const bob = accountId('Bob Current');
+    expect(bob).toMatch(/^acc_/);
+    let consentPage = '';
+    const { outputs } = await runAsReader(documents.get('docs/payment-consents.md') ?? [], page, {
+      username: 'alice', password: 'wonderland',
+      consent: async (at) => {
+        await at.getByText('Pay 123.50 CNY to Bob Current', { exact: true }).waitFor();
+        consentPage = await at.innerText('body');
+        await at.getByRole('radio', { name: 'Alice Current', exact: true }).check();
+      },
+      answer: { prompt: /code: $/, from: (at) => at.searchParams.get('code') ?? '' },
+    }, [["'the Bob Current id'", `'${bob}'`]]);
+    expect(consentPage).toContain('Order 1001');
+    const pushed = JSON.parse(outputs.find((output) => output.stdout.includes('request_uri'))?.stdout.trim() ?? '{}') as Record<string, unknown>;
+    expect(pushed).toEqual({ request_uri: expect.stringMatching(/^urn:ietf:params:oauth:request_uri:/), expires_in: 60 });
+    // What the user authorised, in the token answer: the payee and amount asked for, the account alice picked.
+    const authorised = outputs.find((output) => output.stdout.includes('consent_id'))?.stdout.replace(/^code: /, '') ?? '[]';
+    expect(JSON.parse(authorised)).toEqual([{
+      type: 'payment_initiation', instructed_amount: { amount: '123.50', currency: 'CNY' }, creditor_account: { account_id: bob },
+      remittance_information: 'Order 1001', consent_id: expect.stringMatching(/^pc_/), debtor_account: { account_id: accountId('Alice Current') },
+    }]);
+    const payment = JSON.parse(outputs.at(-1)?.stdout ?? '{}') as Record<string, unknown>;
+    expect(payment).toMatchObject({
+      id: expect.stringMatching(/^pay_/), amount: '123.50', currency: 'CNY',
+      debtor_account_id: accountId('Alice Current'), creditor_account_id: bob, transfer_id: expect.stringMatching(/^tr_/),
+    });
+    const booked = await database.db('ledger.transfers').where({ id: payment.transfer_id }).select('amount_minor');
+    expect(booked).toEqual([{ amount_minor: '12350' }]);
+    await page.context().close();
   }, 180_000);
 });
