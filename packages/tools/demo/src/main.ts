@@ -35,6 +35,9 @@ async function main(): Promise<void> {
   const { auth, api, partner, portal } = system.urls;
   const seed = system.seed;
   const bobCurrent = seed?.accounts.find((account) => account.name === 'Bob Current');
+  // Listening for the stop before saying ready: a signal sent as soon as "ready" is read (a test, a
+  // supervisor) must find the listeners installed, or its default action kills the process mid-start.
+  const stopRequested = stopSignal();
   console.log([
     '',
     `database              ${redactDatabaseUrl(url)}`,
@@ -61,7 +64,7 @@ async function main(): Promise<void> {
     '',
     'ready. Press Ctrl-C to stop.',
   ].join('\n'));
-  await stopSignal();
+  await stopRequested;
   console.log('stopping');
   await system.close();
   await db.destroy();
