@@ -10,7 +10,10 @@
  * print a URL to open (developer-portal.md, authorization-server.md, payment-consents.md) run the same
  * way (`runAsReader`): the browser signs in, consents and allows, and the address it lands on is typed
  * where a step asks. Without chromium these are skipped with a loud message, except with CI=true,
- * where they fail. npm installs from the npm registry (its cache is reused).
+ * where they fail. docs/webhooks.md needs no browser: its receiver (express and standardwebhooks,
+ * installed with npm) runs in the background on the documented http://localhost:8081 (replaced by a
+ * free port) and must print the `webhook.test` event the API answered. npm installs from the npm
+ * registry (its cache is reused).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
@@ -34,20 +37,23 @@ if (!hasChromium) process.stderr.write(`\n*** docs.test.ts: ${CHROMIUM} is missi
 const EXPECTED = new Map([
   ['README.md', 2], ['docs/partner-quickstart.md', 4], ['docs/authorization-server.md', 4], ['docs/developer-portal.md', 4], ['docs/payment-consents.md', 5],
 ]);
-/** The documents whose steps need a browser (their own tests below). */
+/** The documents whose steps need a browser (their own tests below), and those with a test of their own that needs none. */
 const WITH_BROWSER = new Set(['docs/partner-quickstart.md', 'docs/authorization-server.md', 'docs/developer-portal.md', 'docs/payment-consents.md']);
+const OWN_TEST = new Set(['docs/webhooks.md']);
 
 let documents: Map<string, DocBlock[]>;
 let database: TestDatabase;
 let system: RunningSystem;
 let home: string;
 let callbackPort: number;
+let receiverPort: number;
 
 beforeAll(async () => {
   documents = await documentsWithBlocks(repoRoot);
   database = await createTestDatabase();
   const [auth, api, partner, portal] = [await freePort(), await freePort(), await freePort(), await freePort()];
   callbackPort = await freePort();
+  receiverPort = await freePort();
   system = await startSystem({
     db: database.db,
     env: {
@@ -83,6 +89,7 @@ function runOptions(onOutput?: RunOptions['onOutput'], filled: ReadonlyArray<rea
       ['http://localhost:4000', system.urls.auth], ['http://localhost:4001', system.urls.api],
       ['http://localhost:4002', system.urls.partner], ['http://localhost:4003', system.urls.portal],
       ['http://localhost:8080', `http://localhost:${callbackPort}`], ['http%3A%2F%2Flocalhost%3A8080', encodeURIComponent(`http://localhost:${callbackPort}`)],
+      ['http://localhost:8081', `http://localhost:${receiverPort}`],
       ...filled,
     ],
     stateDir: join(home, `.docs-test-${randomUUID()}`),
@@ -142,8 +149,28 @@ describe('docs that need no reader\'s hand', () => {
 
   test('docs/*.md without a browser step: every marked step runs', async () => {
     for (const [name, blocks] of documents) {
-      if (name === 'README.md' || WITH_BROWSER.has(name) || blocks.length === 0) continue;
+      if (name === 'README.md' || WITH_BROWSER.has(name) || OWN_TEST.has(name) || blocks.length === 0) continue;
       await runBlocks(blocks, runOptions());
+    }
+  }, 300_000);
+
+  test('docs/webhooks.md: a client-credentials client registers its receiver, whose signature check passes the test event the API answered', async () => {
+    const receiverPid = join(home, 'my-shop-webhooks', 'receiver.pid');
+    try {
+      const outputs = await runBlocks(documents.get('docs/webhooks.md') ?? [], runOptions());
+      const all = outputs.map((output) => output.stdout).join('');
+      const eventId = /\{"event_id":"(evt_[0-9a-f]{32})"\}/.exec(all)?.[1];
+      expect(eventId).toMatch(/^evt_/);
+      // Printed only after `webhook.verify` accepted the delivery with the secret registration returned.
+      expect(all).toContain(`verified webhook.test ${eventId}`);
+      expect(all).toContain(`listening on http://localhost:${receiverPort}/webhooks`);
+      const event = (await database.db.raw<{ rows: Array<{ type: string; url: string }> }>(
+        'SELECT e.type, w.url FROM events.events e JOIN events.webhook_endpoints w ON w.client_id = e.client_id WHERE e.id = ?', [eventId ?? ''])).rows;
+      expect(event).toEqual([{ type: 'webhook.test', url: `http://localhost:${receiverPort}/webhooks` }]);
+    } finally {
+      // The last step stops the receiver; a step that failed before it leaves it to this.
+      const pid = await readFile(receiverPid, 'utf8').catch(() => '');
+      if (pid.trim()) try { process.kill(Number(pid.trim())); } catch { /* already stopped */ }
     }
   }, 300_000);
 });
