@@ -461,6 +461,38 @@ CREATE FUNCTION ledger.post_transfer(p_client_id text, p_subject text, p_idempot
     $$;
 
 --
+-- Name: post_transfers(jsonb); Type: FUNCTION; Schema: ledger; Owner: -
+--
+
+CREATE FUNCTION ledger.post_transfers(p_items jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      item jsonb;
+      answers jsonb[] := ARRAY[]::jsonb[];
+    BEGIN
+      IF jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'ledger.post_transfers: p_items must be a JSON array' USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      -- ORDER BY under FOR UPDATE: rows are locked in the sorted order, lowest id first.
+      PERFORM 1 FROM ledger.accounts
+        WHERE id = ANY (ARRAY(SELECT e->>'source' FROM jsonb_array_elements(p_items) e
+                              UNION SELECT e->>'destination' FROM jsonb_array_elements(p_items) e))
+        ORDER BY id FOR UPDATE;
+      FOR item IN SELECT e FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n) ORDER BY n LOOP
+        answers := array_append(answers, ledger.post_transfer(p_client_id => item->>'client_id', p_subject => item->>'subject',
+          p_idempotency_key => item->>'idempotency_key', p_request_hash => item->>'request_hash',
+          p_ttl_seconds => (item->>'ttl_seconds')::integer, p_source_owner => item->>'source_owner',
+          p_transfer_id => item->>'transfer_id', p_debit_posting_id => item->>'debit_posting_id',
+          p_credit_posting_id => item->>'credit_posting_id', p_source => item->>'source',
+          p_destination => item->>'destination', p_amount => (item->>'amount')::bigint,
+          p_currency => item->>'currency', p_description => item->>'description'));
+      END LOOP;
+      RETURN to_jsonb(answers);
+    END
+    $$;
+
+--
 -- Name: refuse_change(); Type: FUNCTION; Schema: ledger; Owner: -
 --
 

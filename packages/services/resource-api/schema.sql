@@ -96,6 +96,53 @@ CREATE FUNCTION api.post_transfer(p_jti text, p_client_id text, p_subject text, 
     $$;
 
 --
+-- Name: post_transfers(jsonb); Type: FUNCTION; Schema: api; Owner: -
+--
+
+CREATE FUNCTION api.post_transfers(p_items jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      item jsonb;
+      position integer;
+      allowed text[];
+      answers jsonb[] := ARRAY[]::jsonb[];
+      accepted jsonb[] := ARRAY[]::jsonb[];
+      positions integer[] := ARRAY[]::integer[];
+      booked jsonb;
+      answer jsonb;
+    BEGIN
+      IF jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'api.post_transfers: p_items must be a JSON array' USING ERRCODE = 'invalid_parameter_value';
+      END IF;
+      FOR item, position IN SELECT e, n::integer FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n) ORDER BY n LOOP
+        allowed := auth.access_token_account_ids(item->>'jti');
+        IF allowed IS NULL THEN
+          answers := array_append(answers, '{"refused": {"code": "grant_revoked"}}'::jsonb);
+        ELSIF NOT ((item->>'source') = ANY (allowed)) THEN
+          answers := array_append(answers, '{"refused": {"code": "source_not_consented"}}'::jsonb);
+        ELSE
+          answers := array_append(answers, NULL::jsonb);
+          accepted := array_append(accepted, item);
+          positions := array_append(positions, position);
+        END IF;
+      END LOOP;
+      IF cardinality(positions) > 0 THEN
+        booked := ledger.post_transfers(to_jsonb(accepted));
+        FOR i IN 1 .. cardinality(positions) LOOP
+          answer := booked->(i - 1);
+          answers[positions[i]] := answer;
+          -- knex reads a bare question mark as a binding: the jsonb operator is written escaped.
+          IF NOT answer ? 'refused' AND NOT (answer->>'replayed')::boolean AND answer->'outcome' ? 'transfer' THEN
+            PERFORM api.append_transfer_events(answer->'outcome'->'transfer');
+          END IF;
+        END LOOP;
+      END IF;
+      RETURN to_jsonb(answers);
+    END
+    $$;
+
+--
 -- Name: wire_payment(jsonb); Type: FUNCTION; Schema: api; Owner: -
 --
 

@@ -32,8 +32,8 @@ export {
   POST_PAYMENT_ARGUMENTS_SQL, getPayment, postPayment, postPaymentBindings, postPaymentResult, preparePostPayment,
 } from './payments.ts';
 export type { Payment, PaymentOptions, PaymentRequest, PaymentResult, PostPaymentAnswer, PostPaymentArguments } from './payments.ts';
-export { postTransferResult, preparePostTransfer } from './post-transfer.ts';
-export type { PostTransferAnswer, PostTransferArguments, TransferOptions, TransferResult } from './post-transfer.ts';
+export { postTransferResult, preparePostTransfer, toPostTransfersItem } from './post-transfer.ts';
+export type { PostTransferAnswer, PostTransferArguments, PostTransfersItem, TransferOptions, TransferResult } from './post-transfer.ts';
 export { retryAborted, withTransactionRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
 export { getTransfer, transfer } from './transfer.ts';

@@ -9,6 +9,7 @@ import * as retireInFlightClaims from '../migrations/20261206_05_retire_in_fligh
 import * as transferPostingsForEvents from '../migrations/20261206_06_transfer_postings_for_events.ts';
 import * as paymentConsents from '../migrations/20261208_07_payment_consents.ts';
 import * as paymentConsentExpiry from '../migrations/20261208_08_payment_consent_expiry.ts';
+import * as postTransfers from '../migrations/20261209_09_post_transfers.ts';
 
 /**
  * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
@@ -25,6 +26,7 @@ export const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261206_06_transfer_postings_for_events', migration: transferPostingsForEvents },
     { name: '20261208_07_payment_consents', migration: paymentConsents },
     { name: '20261208_08_payment_consent_expiry', migration: paymentConsentExpiry },
+    { name: '20261209_09_post_transfers', migration: postTransfers },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

@@ -137,3 +137,49 @@ export function postTransferResult(answer: PostTransferAnswer | null | undefined
   if ('refused' in answer) throw new LedgerError(answer.refused.code, answer.refused.message);
   return { transfer: settle(answer.outcome, answer.replayed), replayed: answer.replayed };
 }
+
+/**
+ * One element of the `p_items` array of the SQL function `ledger.post_transfers` (migration
+ * 20261209_09): the arguments of one `ledger.post_transfer` call under its parameter names without
+ * `p_`, `amount` a decimal string of minor units (JSON numbers would lose digits past 2^53).
+ */
+export interface PostTransfersItem {
+  client_id: string | null;
+  subject: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  ttl_seconds: number;
+  source_owner: string | null;
+  transfer_id: string;
+  debit_posting_id: string;
+  credit_posting_id: string;
+  source: string;
+  destination: string;
+  amount: string;
+  currency: string;
+  description: string | null;
+}
+
+/**
+ * The `ledger.post_transfers` item of one prepared transfer (see {@link preparePostTransfer}).
+ * Each element of the function's answer is a {@link PostTransferAnswer}, read with
+ * {@link postTransferResult}. docs/ledger.md, "Booking in batches".
+ */
+export function toPostTransfersItem(args: PostTransferArguments): PostTransfersItem {
+  return {
+    client_id: args.clientId,
+    subject: args.subject,
+    idempotency_key: args.idempotencyKey,
+    request_hash: args.requestHash,
+    ttl_seconds: args.ttlSeconds,
+    source_owner: args.sourceOwner,
+    transfer_id: args.transferId,
+    debit_posting_id: args.debitPostingId,
+    credit_posting_id: args.creditPostingId,
+    source: args.sourceAccountId,
+    destination: args.destinationAccountId,
+    amount: args.amountMinor,
+    currency: args.currency,
+    description: args.description,
+  };
+}

@@ -36,6 +36,7 @@ import type { SharedRateLimitStore } from './rate-limit/rate-limits.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { eventRoutes } from './routes/events.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { createTransferBooker } from './routes/transfer-batches.ts';
 import { transferRoutes } from './routes/transfers.ts';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.ts';
 import { refuseDuplicateKeys } from './request/duplicate-keys.ts';
@@ -193,7 +194,7 @@ export function createResourceApi(config: ResourceApiConfig, db: Knex, options: 
     next();
   });
   app.use(accountRoutes(db, authenticate));
-  app.use(transferRoutes(db, authenticate));
+  app.use(transferRoutes(db, authenticate, createTransferBooker(db, config.transferBatches, metrics.transferBatchSize)));
   app.use(paymentRoutes(db, authenticate));
   app.use(webhookEndpointRoutes(db, authenticate, webhooks));
   app.use(eventRoutes(db, authenticate, config.environment));

@@ -92,6 +92,9 @@ describe('loadResourceApiConfig', () => {
     [{ METRICS_PORT: '4001' }, /^METRICS_PORT: must differ from the public port 4001/],
     [{ METRICS_HOST: 'http://localhost' }, /^METRICS_HOST: /],
     [{ TRUST_PROXY_HOPS: '11' }, /^TRUST_PROXY_HOPS: /],
+    [{ TRANSFER_BATCH_MAX: '0' }, /^TRANSFER_BATCH_MAX: must be an integer from 1 to 256/],
+    [{ TRANSFER_BATCH_MAX: '257' }, /^TRANSFER_BATCH_MAX: /],
+    [{ TRANSFER_BATCHES_IN_FLIGHT: '9' }, /^TRANSFER_BATCHES_IN_FLIGHT: must be an integer from 1 to 8/],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => loadResourceApiConfig(env)).toThrow(message);
   });
@@ -154,5 +157,12 @@ describe('shared state, rate limits and metrics (issue 15)', () => {
   test('TRUST_PROXY_HOPS: 0 unless set (the socket address counts), up to 10', () => {
     expect(loadResourceApiConfig({}).trustProxyHops).toBe(0);
     expect(loadResourceApiConfig({ TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+  });
+});
+
+describe('group commit of transfers (issue 18)', () => {
+  test('TRANSFER_BATCH_MAX 64 and TRANSFER_BATCHES_IN_FLIGHT 2 unless set; 1 books every transfer alone', () => {
+    expect(loadResourceApiConfig({}).transferBatches).toEqual({ batchMax: 64, inFlightMax: 2 });
+    expect(loadResourceApiConfig({ TRANSFER_BATCH_MAX: '1', TRANSFER_BATCHES_IN_FLIGHT: '4' }).transferBatches).toEqual({ batchMax: 1, inFlightMax: 4 });
   });
 });

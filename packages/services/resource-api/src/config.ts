@@ -9,6 +9,8 @@ import type { MetricsSettings } from './observability/metrics-settings.ts';
 import { readRateLimitSettings } from './rate-limit/settings.ts';
 import type { RateLimitSettings } from './rate-limit/settings.ts';
 import { readRequestLogSettings } from './request-log/settings.ts';
+import { readTransferBatchSettings } from './routes/transfer-batches.ts';
+import type { TransferBatchSettings } from './routes/transfer-batches.ts';
 import type { RequestLogSettings } from './request-log/settings.ts';
 
 /** How revocations are noticed on each call: see {@link ResourceApiConfig.revocationCheck}. */
@@ -88,6 +90,8 @@ export interface ResourceApiConfig {
    * from the right (0: the socket's address).
    */
   trustProxyHops: number;
+  /** `TRANSFER_BATCH_MAX`, `TRANSFER_BATCHES_IN_FLIGHT`: group commit of transfers (docs/resource-api.md, "Transfers are booked in batches"). */
+  transferBatches: TransferBatchSettings;
   /** Demo defaults and risky settings in use, one line each, to print at start. */
   warnings: string[];
 }
@@ -99,14 +103,15 @@ export interface ResourceApiConfig {
  *   `NODE_ENV`, `DATABASE_URL`, `CORS_ORIGINS`, `PAYAPI_ENVIRONMENT`, `WEBHOOK_SECRETS_KEY`,
  *   `WEBHOOKS_ALLOW_PRIVATE_NETWORKS`, `REQUEST_LOG`, `SECURITY_PROFILE`, `REVOCATION_CHECK`,
  *   `REDIS_URL`, `REDIS_KEY_PREFIX`, `RATE_LIMIT_PER_MINUTE`, `RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE`,
- *   `METRICS_PORT`, `METRICS_HOST`, `TRUST_PROXY_HOPS`
+ *   `METRICS_PORT`, `METRICS_HOST`, `TRUST_PROXY_HOPS`, `TRANSFER_BATCH_MAX`, `TRANSFER_BATCHES_IN_FLIGHT`
  * @throws {ConfigError} naming the variable: malformed URLs or port, unknown log level or
  *   environment, a short `WEBHOOK_SECRETS_KEY`, a `WEBHOOKS_ALLOW_PRIVATE_NETWORKS` other than
  *   true or false, a `REQUEST_LOG` other than on or off, a `SECURITY_PROFILE` other than default
  *   or fapi2, a `REVOCATION_CHECK` other than notices, database or none, a malformed `REDIS_URL`
  *   or `REDIS_KEY_PREFIX`, a rate limit that is not an integer from 1 to 100,000,000, a
  *   `METRICS_PORT` that is not a port or is `PORT`, a `METRICS_HOST` that is not a host name or
- *   address, a `TRUST_PROXY_HOPS` outside 0 to 10; with `NODE_ENV=production`, a missing
+ *   address, a `TRUST_PROXY_HOPS` outside 0 to 10, a `TRANSFER_BATCH_MAX` outside 1 to 256 or
+ *   `TRANSFER_BATCHES_IN_FLIGHT` outside 1 to 8; with `NODE_ENV=production`, a missing
  *   `DATABASE_URL`, `REDIS_URL` or `WEBHOOK_SECRETS_KEY`, the demo key, `PAYAPI_ENVIRONMENT=sandbox`,
  *   or a plain-http URL other than localhost
  */
@@ -151,6 +156,7 @@ export function loadResourceApiConfig(env: Readonly<Record<string, string | unde
     rateLimits: readRateLimitSettings(env, environment),
     metrics: readMetricsSettings(env, port, warnings),
     trustProxyHops: readTrustProxyHops(env),
+    transferBatches: readTransferBatchSettings(env),
     warnings,
   };
 }

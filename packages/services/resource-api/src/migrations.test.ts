@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log',
-  '20261208_01_post_payment'];
+  '20261208_01_post_payment', '20261209_01_post_transfers'];
 
 async function apiFunctions(): Promise<string[]> {
   const { rows } = await database.db.raw<{ rows: Array<{ signature: string }> }>(
@@ -29,12 +29,13 @@ async function apiTables(): Promise<string[]> {
 }
 
 describe('resource API migrations (schema api)', () => {
-  test('migrate up creates api.post_transfer, api.post_payment and their event helpers, even before schemas ledger and auth exist (it calls them when it runs)', async () => {
+  test('migrate up creates api.post_transfer, api.post_transfers, api.post_payment and their event helpers, even before schemas ledger and auth exist (it calls them when it runs)', async () => {
     expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
     expect(await apiFunctions()).toEqual([
       'api.append_transfer_events(jsonb)',
       'api.post_payment(text,text,text,text,text,integer,text,text,bigint,text,text,text,text,text,text)',
       'api.post_transfer(text,text,text,text,text,integer,text,text,text,text,text,text,bigint,text,text)',
+      'api.post_transfers(jsonb)',
       'api.wire_payment(jsonb)',
       'api.wire_payment_consent(jsonb)',
       'api.wire_transaction(text,text,text,bigint,bigint,text,text,text,timestamp with time zone)',
@@ -52,7 +53,7 @@ describe('resource API migrations (schema api)', () => {
     expect(await apiFunctions()).toEqual([]);
     expect(await apiTables()).toEqual([]);
     expect(await migrateResourceApi(database.db)).toEqual(API_MIGRATIONS);
-    expect(await apiFunctions()).toHaveLength(7);
+    expect(await apiFunctions()).toHaveLength(8);
     expect(await apiTables()).toEqual(['request_log']);
   });
 });

@@ -5,6 +5,7 @@ import * as postTransferWithGrant from '../migrations/20261206_01_post_transfer_
 import * as transferEvents from '../migrations/20261206_02_transfer_events.ts';
 import * as requestLog from '../migrations/20261207_01_request_log.ts';
 import * as postPayment from '../migrations/20261208_01_post_payment.ts';
+import * as postTransfers from '../migrations/20261209_01_post_transfers.ts';
 
 /**
  * The resource API's schema `api` and its migrations, in order: SQL functions, which compose the
@@ -19,6 +20,7 @@ const API_SCHEMA: SchemaMigrations = {
     { name: '20261206_02_transfer_events', migration: transferEvents },
     { name: '20261207_01_request_log', migration: requestLog },
     { name: '20261208_01_post_payment', migration: postPayment },
+    { name: '20261209_01_post_transfers', migration: postTransfers },
   ],
   lockKey: 0x617069, // "api" in ASCII
 };

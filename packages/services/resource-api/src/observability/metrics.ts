@@ -8,6 +8,8 @@ export interface Metrics {
   requestDuration: Histogram<'method' | 'route' | 'status'>;
   /** `transfers_total{outcome}`: `completed`, `replayed`, or the problem `code` of a refusal. */
   transfers: Counter<'outcome'>;
+  /** `transfer_batch_size`: transfers per database call of the group commit (routes/transfer-batches.ts). */
+  transferBatchSize: Histogram;
 }
 
 /** Creates the registry, with Node's default process metrics. */
@@ -27,6 +29,12 @@ export function createMetrics(): Metrics {
       name: 'transfers_total',
       help: 'POST /v1/transfers outcomes: completed, replayed, or the refusal code.',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    transferBatchSize: new Histogram({
+      name: 'transfer_batch_size',
+      help: 'Transfers booked per database call and commit (group commit; 1 = booked alone).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers: [registry],
     }),
   };

@@ -5,8 +5,8 @@ import type { Knex } from 'knex';
 /** Why `api.post_transfer` refused before the ledger was asked (migration 20261206_01). */
 export type GrantRefusal = 'grant_revoked' | 'source_not_consented';
 
-/** What `api.post_transfer` answers: its own refusal, or `ledger.post_transfer`'s answer. */
-type ApiPostTransferAnswer = { refused: { code: GrantRefusal } } | PostTransferAnswer;
+/** What `api.post_transfer` answers (and `api.post_transfers` for each item): its own refusal, or `ledger.post_transfer`'s answer. */
+export type ApiPostTransferAnswer = { refused: { code: GrantRefusal } } | PostTransferAnswer;
 
 const GRANT_REFUSALS: ReadonlySet<string> = new Set<GrantRefusal>(['grant_revoked', 'source_not_consented']);
 
@@ -38,7 +38,17 @@ export async function postTransferWithGrant(
       args.transferId, args.debitPostingId, args.creditPostingId,
       args.sourceAccountId, args.destinationAccountId, args.amountMinor, args.currency, args.description],
   ));
-  const answer = rows[0]?.answer;
+  return readPostTransferAnswer(rows[0]?.answer);
+}
+
+/**
+ * Reads one answer of `api.post_transfer` (or one element of `api.post_transfers`' answer).
+ *
+ * @returns `{ refused }` for the grant refusals, else the ledger's result (see `postTransferResult`)
+ * @throws {LedgerError} the ledger's refusals
+ * @throws {Error} when there is no answer (a bug: the functions always answer)
+ */
+export function readPostTransferAnswer(answer: ApiPostTransferAnswer | null | undefined): { refused: GrantRefusal } | TransferResult {
   if (answer && 'refused' in answer && GRANT_REFUSALS.has(answer.refused.code)) {
     return { refused: answer.refused.code as GrantRefusal };
   }

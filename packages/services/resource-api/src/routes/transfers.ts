@@ -8,7 +8,7 @@ import { unauthorized } from '../auth/challenge.ts';
 import { authenticatedOf } from '../auth/request-token.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { requireIdempotencyKey } from '../request/idempotency-key.ts';
-import { postTransferWithGrant } from './post-transfer-with-grant.ts';
+import type { TransferBooker } from './transfer-batches.ts';
 import { toWireTransfer } from './wire.ts';
 
 /** The body of `POST /v1/transfers` after OpenAPI validation (types and fields checked, no extra fields). */
@@ -26,10 +26,11 @@ interface TransferBody {
  * statement that books the transfer (one round trip in all).
  *
  * @param authenticate the `authenticate` step, built once for the app
+ * @param booker books the POSTs, in batches when they arrive together (`createTransferBooker`)
  */
-export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
+export function transferRoutes(db: Knex, authenticate: RequestHandler, booker: TransferBooker): Router {
   const router = Router();
-  router.post('/v1/transfers', authenticate, requireScope('transfers:write'), createTransfer(db));
+  router.post('/v1/transfers', authenticate, requireScope('transfers:write'), createTransfer(db, booker));
   router.get('/v1/transfers/:transfer_id', authenticate, requireScope('transfers:write'), requireActiveGrant(db),
     sendTransfer(db));
   return router;
@@ -37,7 +38,8 @@ export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
 
 /**
  * Books the transfer through the ledger, idempotent per (client, subject, key) for 24 h, in one database
- * statement (`api.post_transfer`, see `post-transfer-with-grant.ts`) that first checks the grant
+ * statement (`api.post_transfer`, see `post-transfer-with-grant.ts`, or with other transfers of this
+ * process in `api.post_transfers`, see `transfer-batches.ts`) that first checks the grant
  * (SQL `auth.access_token_account_ids(jti)`: still active, and the source still consented: a later
  * consent may have unticked it), then that the source is in the token and owned by its subject (else
  * `account_not_found`, as if absent; the destination may be any account: the ledger checks it
@@ -47,7 +49,7 @@ export function transferRoutes(db: Knex, authenticate: RequestHandler): Router {
  * A request refused before the database (missing key, malformed amount, same account) still answers
  * 401 first when the grant is revoked, as every `transfers:write` call must (docs/resource-api.md).
  */
-function createTransfer(db: Knex): RequestHandler {
+function createTransfer(db: Knex, booker: TransferBooker): RequestHandler {
   return async (req, res) => {
     const { token, scheme } = authenticatedOf(req);
     const body = req.body as TransferBody;
@@ -68,7 +70,7 @@ function createTransfer(db: Knex): RequestHandler {
       await checkGrantActive(db, token, scheme);
       throw error;
     }
-    const result = await postTransferWithGrant(db, token.jti, prepared);
+    const result = await booker.book(token.jti, prepared);
     if ('refused' in result) {
       if (result.refused === 'grant_revoked') throw unauthorized(scheme, 'the grant behind this access token has been revoked');
       throw new LedgerError('account_not_found', 'source account not found');

@@ -1,0 +1,147 @@
+import { LedgerError, retryAborted, toPostTransfersItem } from '@payapi/ledger';
+import { readInteger } from '@payapi/platform';
+import type { PostTransferArguments, TransferResult } from '@payapi/ledger';
+import type { Knex } from 'knex';
+import type { Histogram } from 'prom-client';
+import { postTransferWithGrant, readPostTransferAnswer } from './post-transfer-with-grant.ts';
+import type { ApiPostTransferAnswer, GrantRefusal } from './post-transfer-with-grant.ts';
+
+/** How transfers of this process are grouped into database calls (`TRANSFER_BATCH_MAX`, `TRANSFER_BATCHES_IN_FLIGHT`). */
+export interface TransferBatchSettings {
+  /** Most transfers in one database call and commit, 1 to 256 (default 64); 1 books every transfer alone, as before batching. */
+  batchMax: number;
+  /**
+   * Batches at the database at once, each on a pooled connection of its own, 1 to 8 (default 2; the
+   * pool holds 10, so reads keep connections while batches run).
+   */
+  inFlightMax: number;
+}
+
+/** Defaults of {@link TransferBatchSettings}. */
+export const TRANSFER_BATCH_DEFAULTS: Readonly<TransferBatchSettings> = { batchMax: 64, inFlightMax: 2 };
+
+/**
+ * Reads `TRANSFER_BATCH_MAX` (an integer from 1 to 256) and `TRANSFER_BATCHES_IN_FLIGHT` (1 to 8);
+ * unset or empty is the default ({@link TRANSFER_BATCH_DEFAULTS}).
+ *
+ * @throws {ConfigError} naming the variable
+ */
+export function readTransferBatchSettings(env: Readonly<Record<string, string | undefined>>): TransferBatchSettings {
+  return {
+    batchMax: readInteger('TRANSFER_BATCH_MAX', env.TRANSFER_BATCH_MAX, TRANSFER_BATCH_DEFAULTS.batchMax, 1, 256),
+    inFlightMax: readInteger('TRANSFER_BATCHES_IN_FLIGHT', env.TRANSFER_BATCHES_IN_FLIGHT, TRANSFER_BATCH_DEFAULTS.inFlightMax, 1, 8),
+  };
+}
+
+/** What booking one transfer gives: a grant refusal (nothing written), or the ledger's result. */
+export type BookingAnswer = { refused: GrantRefusal } | TransferResult;
+
+/** Books transfers for access tokens, several at once when they arrive together. */
+export interface TransferBooker {
+  /**
+   * Books one transfer with the same outcome as `postTransferWithGrant` (see there), possibly in
+   * one database call and commit with other transfers of this process.
+   *
+   * @param jti the access token's `jti` claim (RFC 9068 §2.2)
+   * @param args from `preparePostTransfer` (@payapi/ledger)
+   * @throws {LedgerError} the ledger's refusals of this transfer; `ledger_busy` when the database is
+   *   too busy (a lock or connection wait ran out, or retries of aborted batches ran out)
+   */
+  book(jti: string, args: PostTransferArguments): Promise<BookingAnswer>;
+}
+
+interface Waiting {
+  jti: string;
+  args: PostTransferArguments;
+  resolve: (answer: BookingAnswer) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for `POST /v1/transfers` (docs/resource-api.md, "Transfers are booked in batches"):
+ * a transfer that arrives while fewer than `inFlightMax` batches are at the database is sent at
+ * once; one that arrives while they all are waits, with whatever else arrives meanwhile, for the
+ * next free slot, and then up to `batchMax` of the waiting go together, in arrival order, as one
+ * statement and one commit (`api.post_transfers`, migration 20261209_01). There is no timer: a
+ * lone transfer never waits, and under load the batches grow by themselves to what arrives during
+ * one round trip.
+ *
+ * Each transfer gets its own outcome: a refusal (insufficient funds, a reused idempotency key, a
+ * revoked grant) fails that transfer alone. A batch aborted by a serialization failure or deadlock
+ * is sent again whole (`retryAborted`; the database locks a batch's accounts in one global order,
+ * so batches do not deadlock each other); a batch that fails any other way wrote nothing (one
+ * transaction), and its transfers are then booked one by one, so an error belongs to the transfer
+ * that causes it. A batch of one is booked with `api.post_transfer`, the statement of a transfer
+ * booked alone.
+ *
+ * @param batchSizes observes the size of every batch sent (optional)
+ */
+export function createTransferBooker(db: Knex, settings: TransferBatchSettings, batchSizes?: Histogram): TransferBooker {
+  if (settings.batchMax <= 1) {
+    return { book: (jti, args) => postTransferWithGrant(db, jti, args) };
+  }
+  const waiting: Waiting[] = [];
+  let inFlight = 0;
+  const send = async (batch: Waiting[]): Promise<void> => {
+    batchSizes?.observe(batch.length);
+    if (batch.length === 1) {
+      const [only] = batch as [Waiting];
+      await postTransferWithGrant(db, only.jti, only.args).then(only.resolve, only.reject);
+      return;
+    }
+    let answers: ApiPostTransferAnswer[];
+    try {
+      answers = await postTransfers(db, batch);
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        for (const entry of batch) entry.reject(error);
+        return;
+      }
+      await Promise.all(batch.map((entry) => postTransferWithGrant(db, entry.jti, entry.args).then(entry.resolve, entry.reject)));
+      return;
+    }
+    batch.forEach((entry, index) => {
+      try {
+        entry.resolve(readPostTransferAnswer(answers[index]));
+      } catch (error) {
+        entry.reject(error);
+      }
+    });
+  };
+  const pump = (): void => {
+    while (inFlight < settings.inFlightMax && waiting.length > 0) {
+      const batch = waiting.splice(0, settings.batchMax);
+      inFlight += 1;
+      void send(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  };
+  return {
+    book(jti, args) {
+      return new Promise<BookingAnswer>((resolve, reject) => {
+        waiting.push({ jti, args, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
+
+/**
+ * One `api.post_transfers` call for the batch, retried whole when PostgreSQL aborts it.
+ *
+ * @returns one answer per transfer, in the batch's order
+ * @throws {LedgerError} `ledger_busy` (see `retryAborted`)
+ * @throws {Error} any other failure of the statement (nothing was written), or an answer of the wrong length
+ */
+async function postTransfers(db: Knex, batch: readonly Waiting[]): Promise<ApiPostTransferAnswer[]> {
+  const items = batch.map((entry) => ({ jti: entry.jti, ...toPostTransfersItem(entry.args) }));
+  const { rows } = await retryAborted(() => db.raw<{ rows: Array<{ answers: ApiPostTransferAnswer[] | null }> }>(
+    'SELECT api.post_transfers(?::jsonb) AS answers', [JSON.stringify(items)]));
+  const answers = rows[0]?.answers;
+  if (!Array.isArray(answers) || answers.length !== batch.length) {
+    throw new Error(`api.post_transfers answered ${Array.isArray(answers) ? answers.length : 'no'} answers for ${batch.length} transfers`);
+  }
+  return answers;
+}
