@@ -105,8 +105,27 @@ export async function listAccounts(db: Knex, ownerSubject: string): Promise<Acco
   return rows.map(toAccount);
 }
 
+/** A row of {@link GET_BALANCE_SQL}: `balance_minor` is a bigint as text (pg's default for int8). */
+export interface BalanceRow {
+  balance_minor: string;
+  currency: string;
+  owner_subject: string | null;
+  /** The database clock when the statement started, RFC 3339 UTC with microseconds. */
+  as_of: string;
+}
+
 /**
- * Reads an account's balance with one query.
+ * The one statement of {@link getBalance}, in knex's placeholder syntax (one `?`: the account id;
+ * knex sends it to PostgreSQL as `$1`): the account's balance in minor units, currency, owner
+ * subject and the database clock ({@link BalanceRow}); no row for an unknown or funding account.
+ * The owner check is the caller's, on `owner_subject`. Exported so the benchmark's same-SQL
+ * reference (packages/testing/bench) runs this very text and cannot drift from it.
+ */
+export const GET_BALANCE_SQL = `SELECT balance_minor, currency, owner_subject, ${rfc3339('statement_timestamp()')} AS as_of
+       FROM ledger.accounts WHERE id = ? AND type <> 'funding'`;
+
+/**
+ * Reads an account's balance with one query ({@link GET_BALANCE_SQL}).
  *
  * @param options.ownerSubject when given, an account of another owner answers as absent
  * @returns the account's balance now, in minor units
@@ -114,11 +133,7 @@ export async function listAccounts(db: Knex, ownerSubject: string): Promise<Acco
  */
 export async function getBalance(db: Knex, accountId: string, options: { ownerSubject?: string } = {}): Promise<Balance> {
   if (!isId('acc', accountId)) throw new LedgerError('account_not_found', 'account not found');
-  const { rows } = await db.raw<{ rows: Array<{ balance_minor: string; currency: string; owner_subject: string | null; as_of: string }> }>(
-    `SELECT balance_minor, currency, owner_subject, ${rfc3339('statement_timestamp()')} AS as_of
-       FROM ledger.accounts WHERE id = ? AND type <> 'funding'`,
-    [accountId],
-  );
+  const { rows } = await db.raw<{ rows: BalanceRow[] }>(GET_BALANCE_SQL, [accountId]);
   const row = rows[0];
   if (!row || (options.ownerSubject !== undefined && row.owner_subject !== options.ownerSubject)) {
     throw new LedgerError('account_not_found', 'account not found');

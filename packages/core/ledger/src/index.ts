@@ -3,8 +3,8 @@
  * (`parseAmount` / `formatAmount`). Every function takes a knex instance on PostgreSQL whose
  * schema `ledger` is migrated (`migrateLedger`).
  */
-export { getAccount, getBalance, listAccounts, openAccount } from './accounts.ts';
-export type { Balance, OpenAccountInput } from './accounts.ts';
+export { GET_BALANCE_SQL, getAccount, getBalance, listAccounts, openAccount } from './accounts.ts';
+export type { Balance, BalanceRow, OpenAccountInput } from './accounts.ts';
 export { AMOUNT_INTEGER_DIGITS_MAX, formatAmount, maxAmountMinor, parseAmount } from './amount.ts';
 export { SUPPORTED_CURRENCIES, isSupportedCurrency, minorUnitExponent } from './currency.ts';
 export { LedgerError } from './errors.ts';

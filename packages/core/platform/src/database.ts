@@ -1,11 +1,18 @@
 import knex from 'knex';
 import type { Knex } from 'knex';
 
+/**
+ * The largest number of pooled connections {@link createDatabase} opens when not told otherwise
+ * (`DatabaseOptions.poolMax`): the pool of every service that does not set its own (the resource
+ * API, the authorization server, the developer portal, the webhook worker).
+ */
+export const DATABASE_POOL_MAX_DEFAULT = 10;
+
 /** Options for {@link createDatabase}. Every limit is explicit: no library default is relied on. */
 export interface DatabaseOptions {
   /** PostgreSQL connection string (`postgres://…`). */
   url: string;
-  /** Largest number of pooled connections. Default 10. */
+  /** Largest number of pooled connections. Default {@link DATABASE_POOL_MAX_DEFAULT} (10). */
   poolMax?: number;
   /** Shown in `pg_stat_activity.application_name`. Default `payapi`. */
   applicationName?: string;
@@ -66,7 +73,7 @@ export function createDatabase(options: DatabaseOptions): Knex {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       query_timeout: options.queryTimeoutMs ?? (statementTimeoutMs === 0 ? 0 : statementTimeoutMs + 5_000),
     },
-    pool: { min: 0, max: options.poolMax ?? 10 },
+    pool: { min: 0, max: options.poolMax ?? DATABASE_POOL_MAX_DEFAULT },
     acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
     log: KNEX_LOG,
   });

@@ -4,7 +4,7 @@ export { isLocalhostUrl, readInteger, readListenAddress, readPayapiEnvironment, 
 export type { PayapiEnvironment, SecurityProfile } from './config-values.ts';
 export { checkDatabaseUrl, redactDatabaseUrl } from './database-url.ts';
 export { describeConnectionError } from './database-error.ts';
-export { createDatabase, databaseAnswers } from './database.ts';
+export { DATABASE_POOL_MAX_DEFAULT, createDatabase, databaseAnswers } from './database.ts';
 export type { DatabaseOptions } from './database.ts';
 export { startEmbeddedPostgres } from './embedded-postgres.ts';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres.ts';

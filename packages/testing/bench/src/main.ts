@@ -1,8 +1,9 @@
 /**
  * `pnpm bench [--quick] [--seconds N] [--only a,b] [--profile]`: the authorization server and the
  * resource API as production-mode processes on a fresh database, under load from autocannon, each
- * scenario beside a reference measured in the same run (bare Express, pgbench, a bare
- * oidc-provider). Prints a markdown table on stdout (progress on stderr) and writes JSON to
+ * scenario beside references measured in the same run (bare Express with and without the same SQL
+ * on a plain pg pool, pgbench's tpcb-like and our own booking statement, a fresh API process booking
+ * every transfer alone, a bare oidc-provider). Prints a markdown table on stdout (progress on stderr) and writes JSON to
  * `bench/results/` (`quick-*.json` with `--quick`, git-ignored).
  *
  * Database: `DATABASE_URL`'s server when set (its user must be allowed to create databases), else
@@ -148,7 +149,8 @@ async function main(): Promise<number> {
       lines.push('', `CPU profile, ${row.id}, ${name}: busy ${summary.busyMs} ms in the measured seconds`);
       lines.push(`  by package: ${summary.packages.join(', ')}`, '  functions (self time):', ...summary.functions.map((entry) => `    ${entry}`));
     }
-    if (row.sqlPerRequest && row.role === 'measured') {
+    // References that run SQL of their own (same SQL, unbatched) too: the count is what makes them comparable.
+    if (row.sqlPerRequest && (row.role === 'measured' || row.sqlPerRequest.total > 0)) {
       lines.push('', `SQL statements per request, ${row.id}: ${row.sqlPerRequest.total}`, ...row.sqlPerRequest.top.map((entry) => `  ${entry.perRequest} ${entry.query}`));
     }
   }

@@ -49,6 +49,8 @@ export interface PreparationTimings {
 /** Everything the scenarios run on. */
 export interface Prepared {
   system: ProductionSystem;
+  /** The database the services run on (migrated and seeded here); for references that read it directly. */
+  databaseUrl: string;
   /** The bench's own pool on the same database (for counters and checks). */
   db: Knex;
   /** The partner client (confidential, every scope, client credentials too). */
@@ -101,6 +103,7 @@ export async function prepare(databaseUrl: string, sizes: PrepareSizes, nodeArgs
     const mintTokensSeconds = lap();
     return {
       system,
+      databaseUrl,
       db,
       partner,
       introspector,

@@ -42,14 +42,40 @@ describe('report', () => {
     expect(servicePeaks(rows)).toEqual({ 'resource-api': 120, 'auth-server': 90 });
   });
 
-  test('the table lists each measured row with its ratio and verdict, then its reference, escaping pipes', () => {
+  test('the table lists each measured row, then its reference with the ratio and verdict, escaping pipes', () => {
     const rows = [row('balance', 'measured', 500), row('balance:reference', 'reference', 1000)];
     const table = markdownTable(rows, [{ scenario: 'balance', measuredId: 'balance', referenceId: 'balance:reference', ratio: 0.5, target: 0.6, met: false, bound: '' }]);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toContain('| balance | label \\| balance |');
-    expect(lines[2]).toContain('| 0.5 | >= 0.6 MISSED |');
-    expect(lines[3]).toMatch(/^\| balance \(reference\) \|/);
-    expect(lines[2]).toContain('| 1 | 2 | - |');
+    expect(lines[2]).toMatch(/^\| balance \| label \\\| balance \|/);
+    expect(lines[2]).toMatch(/\| 1 \| 2 \| - \|.* \| \|$/);
+    expect(lines[3]).toMatch(/^\| balance \(reference\) \| label \\\| balance:reference \|/);
+    expect(lines[3]).toMatch(/\| 0\.5 \| >= 0\.6 MISSED \|$/);
+  });
+
+  test('a row with several references is listed once, each reference with its own ratio and target', () => {
+    const rows = [row('balance', 'measured', 700), row('balance:reference', 'reference', 7000), row('balance:same-sql', 'reference', 900)];
+    const table = markdownTable(rows, [
+      { scenario: 'balance', measuredId: 'balance', referenceId: 'balance:reference', ratio: 0.1, target: null, met: null, bound: '' },
+      { scenario: 'balance', measuredId: 'balance', referenceId: 'balance:same-sql', ratio: 0.78, target: 0.7, met: true, bound: '' },
+    ]);
+    const lines = table.split('\n').slice(2);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\| balance \| label \\\| balance \|.* \| \|$/);
+    expect(lines[1]).toMatch(/balance:reference \|.*\| 0\.1 \| report \|$/);
+    expect(lines[2]).toMatch(/balance:same-sql \|.*\| 0\.78 \| >= 0\.7 met \|$/);
+  });
+
+  test('a reference that is another scenario\'s row is listed again under the measured row, named', () => {
+    const rows = [row('transfers', 'measured', 900), row('hot-account', 'measured', 600)];
+    const table = markdownTable(rows, [
+      { scenario: 'balance', measuredId: 'transfers', referenceId: null, ratio: null, target: 1, met: null, bound: '' },
+      { scenario: 'balance', measuredId: 'hot-account', referenceId: 'transfers', ratio: 0.67, target: null, met: null, bound: '' },
+    ]);
+    const lines = table.split('\n').slice(2);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\| balance \| label \\\| transfers \|.* \| >= 1 \(no reference\) \|$/);
+    expect(lines[1]).toMatch(/^\| balance \| label \\\| hot-account \|/);
+    expect(lines[2]).toMatch(/^\| balance \(reference\) \| the transfers row above: label \\\| transfers \|.*\| 900 \|.*\| 0\.67 \| report \|$/);
   });
 });

@@ -1,7 +1,7 @@
-import { freePort, startServiceProcess } from '@payapi/system-testing';
 import type { ServiceProcess } from '@payapi/system-testing';
 import { measureLoad } from '../context.ts';
 import type { BenchContext } from '../context.ts';
+import { startFreshApi } from '../fresh-api.ts';
 import { compareRates } from '../row.ts';
 import type { Row } from '../row.ts';
 import { BOUNDS } from '../bounds.ts';
@@ -31,11 +31,7 @@ const TARGET = 0.9;
  */
 export async function requestLogScenario(context: BenchContext): Promise<void> {
   const { system } = context.prepared;
-  const startApi = async (requestLog: 'on' | 'off'): Promise<ServiceProcess> => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const env = { ...system.env['resource-api'], PORT: String(port), METRICS_PORT: String(metricsPort), REQUEST_LOG: requestLog };
-    return startServiceProcess('resource-api', `http://localhost:${port}`, env, { nodeArgs: context.referenceNodeArgs });
-  };
+  const startApi = (requestLog: 'on' | 'off'): Promise<ServiceProcess> => startFreshApi(context, { REQUEST_LOG: requestLog });
   const on = await startApi('on');
   let off: ServiceProcess | undefined;
   try {

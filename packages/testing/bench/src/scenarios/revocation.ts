@@ -1,7 +1,7 @@
-import { freePort, startServiceProcess } from '@payapi/system-testing';
 import type { ServiceProcess } from '@payapi/system-testing';
 import { measureLoad } from '../context.ts';
 import type { BenchContext } from '../context.ts';
+import { startFreshApi } from '../fresh-api.ts';
 import { compareRates } from '../row.ts';
 import type { Row } from '../row.ts';
 import { BOUNDS } from '../bounds.ts';
@@ -23,11 +23,7 @@ const TARGET = 0.9;
  */
 export async function revocationScenario(context: BenchContext): Promise<void> {
   const { system } = context.prepared;
-  const startApi = async (check: 'notices' | 'none'): Promise<ServiceProcess> => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const env = { ...system.env['resource-api'], PORT: String(port), METRICS_PORT: String(metricsPort), REVOCATION_CHECK: check };
-    return startServiceProcess('resource-api', `http://localhost:${port}`, env, { nodeArgs: context.referenceNodeArgs });
-  };
+  const startApi = (check: 'notices' | 'none'): Promise<ServiceProcess> => startFreshApi(context, { REVOCATION_CHECK: check });
   const on = await startApi('notices');
   let off: ServiceProcess | undefined;
   try {

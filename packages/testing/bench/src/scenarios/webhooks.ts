@@ -24,7 +24,7 @@ const DRAIN_TIMEOUT_MS = 120_000;
  */
 export async function webhooksScenario(context: BenchContext): Promise<void> {
   const reference = context.rows.find((row) => row.id === 'transfers')
-    ?? await measureDistinctTransfers(context, 'webhooks:reference', 'reference');
+    ?? await measureDistinctTransfers(context, { id: 'webhooks:reference', scenario: 'webhooks', role: 'reference' });
   const { system, partner, db } = context.prepared;
   const lagsMs: number[] = [];
   let received = 0;
