@@ -43,7 +43,7 @@ start_instance() {
   kind=$(kind_of "$instance")
   # shellcheck disable=SC2016 # the inner shell expands these
   launch "$instance" "$STATE/logs/$instance.log" env -i PATH="$PATH" HOME="${HOME:-/root}" \
-    bash -c 'set -a; . "$0"; set +a; exec node "$1"' "$STATE/env/$instance.env" "$ROOT/${ENTRY_OF[$kind]}"
+    bash -c 'set -a; . "$0"; set +a; exec sh "$2" "$1"' "$STATE/env/$instance.env" "$ROOT/${ENTRY_OF[$kind]}" "$ROOT/scripts/run-service.sh"
 }
 
 # True when the instance is ready: its /readyz answers 200 on its own port (a worker: it runs).

@@ -12,6 +12,7 @@ export { deriveSealingKey, seal, unseal } from './seal.ts';
 export { libpqEnvironment, postgresClientCandidates } from './postgres-client-tools.ts';
 export { scriptFreePageHelmetOptions } from './page-policy.ts';
 export { repoRoot } from './repo-root.ts';
+export { SERVICE_RUNTIME_ENV } from './service-runtime.ts';
 export { isSafeText } from './safe-text.ts';
 export { listenOn, stopOnSignal } from './listen.ts';
 export { DEFAULT_LOG_LEVEL, LOG_LEVELS, LOG_REDACT_CENSOR, LOG_REDACT_PATHS, createLogger, readLogLevel, serializeError } from './logging/logger.ts';

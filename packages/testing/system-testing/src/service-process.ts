@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBHOOK_WORKER_APPLICATION_NAME } from '@payapi/events';
-import { createDatabase, repoRoot } from '@payapi/platform';
+import { SERVICE_RUNTIME_ENV, createDatabase, repoRoot } from '@payapi/platform';
 
 /** The processes that run on their own, by their entry point under `packages/`. */
 export type ServiceName = 'auth-server' | 'resource-api' | 'webhook-worker';
@@ -72,7 +72,7 @@ export async function startServiceProcess(
   const connected = 'applicationName' in ready ? await connectionWatcher(env.DATABASE_URL, ready.applicationName) : undefined;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ENTRY[name]], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SERVICE_RUNTIME_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
