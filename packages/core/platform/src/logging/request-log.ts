@@ -38,15 +38,20 @@ export interface RequestLogOptions {
  *   `ctx.req`, `ctx.res`; it sets `req.log` and never throws
  */
 export function requestLogger(logger: Logger, options: RequestLogOptions = {}): (req: IncomingMessage, res: ServerResponse, next?: () => void) => void {
-  const withClientId = (req: IncomingMessage, value: Record<string, unknown>): Record<string, unknown> => {
+  // The line's request fields are added when the answer is done, and only when its level is
+  // written: pino-http's per-request child loggers with bindings (`customProps`, the request
+  // serialized up front) cost about 40 µs a request, most of the log's cost on the authorization
+  // server's token and introspection endpoints (docs/performance.md), for lines that a service at
+  // LOG_LEVEL=warn never writes.
+  const answerFields = (req: IncomingMessage, value: Record<string, unknown>): Record<string, unknown> => {
     const clientId = options.clientIdOf?.(req);
-    if (clientId !== undefined) value.clientId = clientId;
-    return value;
+    return { interactionId: interactionIdOf(req), req, ...value, ...(clientId === undefined ? {} : { clientId }) };
   };
   return pinoHttp({
     logger,
     genReqId: () => randomUUID(),
     quietReqLogger: true,
+    quietResLogger: true,
     // Our serializers read the raw objects: nothing of pino's standard request object (headers,
     // query, remote address) is built only to be thrown away.
     wrapSerializers: false,
@@ -55,10 +60,13 @@ export function requestLogger(logger: Logger, options: RequestLogOptions = {}): 
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
       err: serializeError,
     },
-    customProps: (req) => ({ interactionId: interactionIdOf(req) }),
-    customSuccessObject: (req, _res, value: Record<string, unknown>) => withClientId(req, value),
-    customErrorObject: (req, _res, _error, value: Record<string, unknown>) => withClientId(req, value),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessObject: (req, _res, value: Record<string, unknown>) => answerFields(req, value),
+    customErrorObject: (req, _res, _error, value: Record<string, unknown>) => answerFields(req, value),
+    // `silent` when the level is not written: pino-http then builds nothing for the line.
+    customLogLevel: (_req, res, error) => {
+      const level = error || res.statusCode >= 500 ? 'error' : 'info';
+      return logger.isLevelEnabled(level) ? level : 'silent';
+    },
   });
 }
 
