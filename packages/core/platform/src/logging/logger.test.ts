@@ -98,6 +98,7 @@ describe('the request log', () => {
       const [warning, failed, ...rest] = lines();
       expect(rest).toEqual([]);
       expect(warning).toMatchObject({ level: 40, msg: 'about to fail', reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(Object.keys(warning ?? {}).sort()).toEqual(['level', 'msg', 'reqId', 'service', 'time']);
       expect(failed).toMatchObject({
         level: 50, service: 'test-service', reqId: warning?.reqId, interactionId: 'interaction-2', clientId: 'client-2',
         req: { method: 'GET', path: '/fail?[query omitted]' }, res: { statusCode: 503 }, msg: 'request errored',
