@@ -4,7 +4,6 @@ import Router from '@koa/router';
 import { koaRequestLog } from '@payapi/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { Knex } from 'knex';
-import helmet from 'koa-helmet';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
@@ -17,6 +16,7 @@ import { expiredInteractionPage, interactionRoutes } from './interactions/routes
 import { healthRoutes } from './observability/health-routes.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { rejectUnstorableParams } from './reject-unstorable-params.ts';
+import { securityHeaders } from './security-headers.ts';
 import { requireIssuerHost } from './require-issuer-host.ts';
 import { jwtTokenEndpoints } from './tokens/jwt-token-endpoints.ts';
 import { rememberRequestForRevocations } from './tokens/revocation-reason.ts';
@@ -50,7 +50,8 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   provider.use(koaRequestLog(parts.logger, { clientIdOf: (ctx: KoaContextWithOIDC) => ctx.oidc?.client?.clientId }));
   // 1b. The request's path, for the reason of a grant oidc-provider revokes by itself (`grant.revoked`).
   provider.use(rememberRequestForRevocations);
-  // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too.
+  // 2. Security headers, before anything can answer: the 421 and 400 pages of the next steps get them too
+  //    (the JSON answers of the token, introspection and revocation endpoints only nosniff and HSTS).
   provider.use(securityHeaders(parts.config));
   // 2b. `/healthz` and `/readyz` for load balancers' probes, before the host check: a probe
   //     addresses the instance, not the issuer, and these answers build no URL from the Host header.
@@ -81,32 +82,6 @@ export function useMiddlewareStack(provider: Provider, parts: StackParts, public
   //    so steps 1-4 and 7 apply to them.
   provider.use(interactionRoutes(provider, parts.db, parts.throttle).routes());
   provider.use(accountRoutes(provider, parts.db, parts.throttle, parts.config).routes());
-}
-
-/**
- * helmet with our page policy: CSP without inline script and `frame-ancestors 'none'`,
- * `X-Frame-Options: DENY`, HSTS in production only (plain http on localhost otherwise).
- */
-function securityHeaders(config: AuthServerConfig) {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        // No inline script of ours. oidc-provider adds the hash of its own auto-submit script
-        // (form_post responses, logout) to script-src when the directive is present.
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"],
-        // No form-action: browsers apply it to the redirect back to the partner after a form post.
-      },
-    },
-    frameguard: { action: 'deny' },
-    strictTransportSecurity: config.production,
-    crossOriginResourcePolicy: false,
-  });
 }
 
 /** `GET /assets/style.css`, cacheable for an hour. */

@@ -8,7 +8,7 @@ import { consentedAccountIds } from './consent/grant-accounts.ts';
 import type { PrivateJwk } from './keys/signing-keys.ts';
 import { CLIENT_CREDENTIALS_SCOPES, OIDC_SCOPES, RESOURCE_SCOPES, USER_GRANTABLE_SCOPES } from './scopes.ts';
 import { checkClientCredentialsScope } from './tokens/client-credentials-scope.ts';
-import { recordAccessToken } from './tokens/access-token-records.ts';
+import { createAccessTokenRecorder } from './tokens/access-token-records.ts';
 import { mayIntrospect } from './tokens/introspection-policy.ts';
 import { isResourceServer } from './tokens/resource-servers.ts';
 import { getUserBySub } from './users/index.ts';
@@ -162,6 +162,7 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
     cookieKeys: config.cookieKeys,
     isResourceServer: (clientId) => isResourceServer(db, clientId, clientCache),
   });
+  const recordAccessToken = createAccessTokenRecorder(db);
   const configuration: Configuration = {
     ...base,
     adapter: createKnexAdapter(db, { clientCache }),
@@ -191,8 +192,9 @@ export function createProvider(config: AuthServerConfig, db: Knex, keys: Private
       const grantId = 'grantId' in token && typeof token.grantId === 'string' ? token.grantId : null;
       const accountId = 'accountId' in token && typeof token.accountId === 'string' ? token.accountId : null;
       // Recorded before the client receives the token, so introspection and the resource API's
-      // grant check can never see a token that has no record yet.
-      await recordAccessToken(db, {
+      // grant check can never see a token that has no record yet (concurrent tokens share one
+      // INSERT and one commit: createAccessTokenRecorder).
+      await recordAccessToken({
         jti: token.jti,
         clientId: token.clientId as string,
         accountId,

@@ -56,6 +56,16 @@ describe('requireIssuerHost', () => {
     expect(await statusFor(direct, { host })).toBe(status);
   });
 
+  test('the host accepted last is remembered as accepted, never another: bad hosts between good ones still get 421', async () => {
+    const sequence: Array<[string, number]> = [
+      ['auth.bank.example', 200], ['evil.example', 421], ['auth.bank.example', 200], ['AUTH.BANK.EXAMPLE', 200],
+      ['auth.bank.example:8443', 421], ['AUTH.BANK.EXAMPLE', 200], ['auth.bank.example.', 421],
+    ];
+    const statuses: number[] = [];
+    for (const [host] of sequence) statuses.push(await statusFor(direct, { host }));
+    expect(statuses).toEqual(sequence.map(([, status]) => status));
+  });
+
   test('without trusted proxies X-Forwarded-Host is ignored; with them it is the host checked', async () => {
     expect(await statusFor(direct, { host: 'auth.bank.example', 'x-forwarded-host': 'evil.example' })).toBe(200);
     expect(await statusFor(proxied, { host: 'auth.bank.example', 'x-forwarded-host': 'evil.example' })).toBe(421);

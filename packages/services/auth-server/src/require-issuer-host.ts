@@ -22,8 +22,17 @@ import { renderErrorPage } from './views/render.ts';
 export function requireIssuerHost(issuer: string) {
   const issuerUrl = new URL(issuer);
   const expected = issuerUrl.host;
+  // The Host header as clients send it is nearly always the same string: the last one that
+  // normalised to the issuer's host is not parsed again (a URL per request is most of this step's cost).
+  let acceptedHost: string | undefined;
+  const isIssuerHost = (host: string): boolean => {
+    if (host === acceptedHost) return true;
+    if (normalisedHost(issuerUrl.protocol, host) !== expected) return false;
+    acceptedHost = host;
+    return true;
+  };
   return async function checkHost(ctx: Context, next: Next): Promise<void> {
-    if (normalisedHost(issuerUrl.protocol, ctx.host) !== expected || !absoluteTargetMatches(ctx.originalUrl, expected)) {
+    if (!isIssuerHost(ctx.host) || !absoluteTargetMatches(ctx.originalUrl, expected)) {
       renderErrorPage(ctx, {
         title: 'Wrong host',
         message: `This server answers for ${expected} only: use ${issuerUrl.origin}.`,

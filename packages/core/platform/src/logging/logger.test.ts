@@ -78,6 +78,39 @@ describe('the request log', () => {
     }
   });
 
+  test('at LOG_LEVEL=warn a 2xx writes no line and a 5xx still writes its error line with every shared field; req.log carries reqId', async () => {
+    const { logger, lines } = capture('warn');
+    const log = requestLogger(logger, { clientIdOf: () => 'client-2' });
+    const server = createServer((req, res) => {
+      assignInteractionId(req, res);
+      log(req, res);
+      const failing = req.url?.startsWith('/fail') === true;
+      if (failing) (req as typeof req & { log: { warn: (message: string) => void } }).log.warn('about to fail');
+      res.statusCode = failing ? 503 : 200;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await fetch(`http://127.0.0.1:${port}/ok`, { headers: { 'x-fapi-interaction-id': 'interaction-ok' } });
+      await fetch(`http://127.0.0.1:${port}/fail?x=1`, { headers: { 'x-fapi-interaction-id': 'interaction-2' } });
+      await new Promise((resolve) => setImmediate(resolve));
+      const [warning, failed, ...rest] = lines();
+      expect(rest).toEqual([]);
+      expect(warning).toMatchObject({ level: 40, msg: 'about to fail', reqId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(Object.keys(warning ?? {}).sort()).toEqual(['level', 'msg', 'reqId', 'service', 'time']);
+      expect(failed).toMatchObject({
+        level: 50, service: 'test-service', reqId: warning?.reqId, interactionId: 'interaction-2', clientId: 'client-2',
+        req: { method: 'GET', path: '/fail?[query omitted]' }, res: { statusCode: 503 }, msg: 'request errored',
+        err: { type: 'Error', message: 'failed with status code 503' },
+      });
+      expect(Object.keys(failed ?? {}).sort()).toEqual(['clientId', 'err', 'interactionId', 'level', 'msg', 'req', 'reqId', 'res', 'responseTime', 'service', 'time']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('masks account ids, also percent-encoded ones, and keeps a malformed escape as it is', () => {
     expect(loggablePath('/v1/accounts/%61cc_0123456789abcdef0123456789abcdef')).toBe('/v1/accounts/acc_…cdef');
     expect(loggablePath('/a%zz?x=1')).toBe('/a%zz?[query omitted]');

@@ -6,6 +6,7 @@ import { createAuthTestDatabase } from '../testing/index.ts';
 import { createKnexAdapter } from './knex-adapter.ts';
 import { GRANTABLE_MODELS, OIDC_MODEL_NAMES } from './models.ts';
 import type { OidcModelName } from './models.ts';
+import { STORE_READ_SQL } from './store-reads.ts';
 import { LIVE_ROW } from './store-sql.ts';
 import type { RawRows } from './store-sql.ts';
 
@@ -106,6 +107,71 @@ describe('upsert and find', () => {
     expect(await accessTokens.find(id)).toBeUndefined();
     expect(await refreshTokens.find(id)).toEqual({ jti: id, kind: 'RefreshToken' });
     expect(await adapterFor('Grant').find(id)).toBeUndefined();
+  });
+});
+
+/** Runs `work` and returns it with the number of SELECTs on auth.oidc_store it sent. */
+async function countingStoreReads<T>(work: () => Promise<T>): Promise<{ result: T; reads: number }> {
+  let reads = 0;
+  const listener = (query: { sql: string }): void => {
+    if (/^\s*SELECT[\s\S]*auth\.oidc_store/.test(query.sql)) reads += 1;
+  };
+  database.db.on('query', listener);
+  try {
+    return { result: await work(), reads };
+  } finally {
+    database.db.off('query', listener);
+  }
+}
+
+describe('batched reads', () => {
+  test('finds made together go out as one SELECT, each answered with its own live row or nothing', async () => {
+    const grantId = newId();
+    const rows = {
+      session: newId(), grant: grantId, refresh: newId(), access: newId(), expired: newId(), unknown: newId(),
+    };
+    await adapterFor('Session').upsert(rows.session, { jti: rows.session, uid: newId() }, 60);
+    await adapterFor('Grant').upsert(rows.grant, { jti: rows.grant, kind: 'Grant' }, 60);
+    await adapterFor('RefreshToken').upsert(rows.refresh, { jti: rows.refresh, grantId }, 60);
+    await adapterFor('AccessToken').upsert(rows.access, { jti: rows.access, kind: 'AccessToken' }, 60);
+    // The same id under another model must not answer for it.
+    await adapterFor('AccessToken').upsert(rows.refresh, { jti: rows.refresh, kind: 'AccessToken', other: true }, 60);
+    await adapterFor('Interaction').upsert(rows.expired, { jti: rows.expired }, 60);
+    await expireNow('Interaction', rows.expired);
+    const { result, reads } = await countingStoreReads(() => Promise.all([
+      adapterFor('Session').find(rows.session),
+      adapterFor('Grant').find(rows.grant),
+      adapterFor('RefreshToken').find(rows.refresh),
+      adapterFor('AccessToken').find(rows.access),
+      adapterFor('Interaction').find(rows.expired),
+      adapterFor('AccessToken').find(rows.unknown),
+      adapterFor('RefreshToken').find(rows.refresh),
+    ]));
+    expect(reads).toBe(1);
+    expect(result).toEqual([
+      expect.objectContaining({ jti: rows.session }),
+      { jti: rows.grant, kind: 'Grant' },
+      { jti: rows.refresh, grantId },
+      { jti: rows.access, kind: 'AccessToken' },
+      undefined,
+      undefined,
+      { jti: rows.refresh, grantId },
+    ]);
+  });
+
+  test('outside a request served by oidc-provider, a Grant find after its token\'s find reads the database again', async () => {
+    const grantId = newId();
+    const refreshId = newId();
+    await adapterFor('Grant').upsert(grantId, { jti: grantId, kind: 'Grant', accountId: 'before' }, 60);
+    await adapterFor('RefreshToken').upsert(refreshId, { jti: refreshId, grantId }, 60);
+    expect(await adapterFor('RefreshToken').find(refreshId)).toEqual({ jti: refreshId, grantId });
+    await database.db.raw(`UPDATE auth.oidc_store SET payload = payload || '{"accountId":"after"}' WHERE model = 'Grant' AND id = ?`, [grantId]);
+    const { result, reads } = await countingStoreReads(() => adapterFor('Grant').find(grantId));
+    expect(reads).toBe(1);
+    expect(result).toMatchObject({ accountId: 'after' });
+    await database.db.raw(`DELETE FROM auth.oidc_store WHERE model = 'Grant' AND id = ?`, [grantId]);
+    expect(await adapterFor('RefreshToken').find(refreshId)).toEqual({ jti: refreshId, grantId });
+    expect(await adapterFor('Grant').find(grantId)).toBeUndefined();
   });
 });
 
@@ -402,6 +468,10 @@ describe('indexes', () => {
       .toMatch(/oidc_store_user_code_idx/);
     expect(await planOf(`SELECT payload FROM auth.oidc_store WHERE model = ? AND id = ? AND ${live}`, ['Grant', 'x']))
       .toMatch(/oidc_store_pkey/);
+    // The batched read (find): the token by primary key, and its grant by primary key too.
+    const batched = await planOf(STORE_READ_SQL, ['{RefreshToken,AccessToken}', '{a,b}']);
+    expect(batched.match(/oidc_store_pkey/g)).toHaveLength(2);
+    expect(batched).not.toMatch(/Seq Scan/);
     expect(await planOf('SELECT model, id FROM auth.oidc_store WHERE expires_at <= now() ORDER BY expires_at LIMIT 10', []))
       .toMatch(/oidc_store_expiry_idx/);
   });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 
 /**
@@ -23,9 +23,9 @@ export interface ClientSecretVerifiers {
   previousExpiresAtMs: number | null;
 }
 
-/** SHA-256 of the secret's UTF-8 bytes: what is stored. */
+/** SHA-256 of the secret's UTF-8 bytes: what is stored. Computed at every authentication (one-shot: no Hash object). */
 export function hashClientSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** A new placeholder for oidc-provider's `client_secret`: the prefix and 256 random bits, never shown to anyone. */

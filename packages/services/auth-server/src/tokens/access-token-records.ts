@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { batchedRoundTrips } from '../adapter/round-trip-batches.ts';
 
 /**
  * oidc-provider keeps no trace of the JWT access tokens it issues (RFC 9068 tokens are
@@ -18,13 +19,54 @@ export interface AccessTokenRecord {
   expiresAt: number;
 }
 
-/** Records an issued JWT access token. A second record with the same `jti` is ignored. */
-export async function recordAccessToken(db: Knex, record: AccessTokenRecord): Promise<void> {
+/**
+ * Records issued JWT access tokens, in one statement; a `jti` already recorded (or twice in
+ * `records`) is kept as it was.
+ *
+ * @param records 1 or more records; `expiresAt` in seconds since the epoch
+ */
+export async function recordAccessTokens(db: Knex, records: readonly AccessTokenRecord[]): Promise<void> {
+  // The driver sends a JavaScript null in an array as NULL (knex's types know no nullable arrays).
+  const columns: Knex.Value[] = [
+    records.map((record) => record.jti), records.map((record) => record.clientId), records.map((record) => record.accountId) as string[],
+    records.map((record) => record.grantId) as string[], records.map((record) => record.scope), records.map((record) => record.expiresAt),
+  ];
   await db.raw(
     `INSERT INTO auth.access_tokens (jti, client_id, account_id, grant_id, scope, expires_at)
-     VALUES (?, ?, ?, ?, ?, to_timestamp(?)) ON CONFLICT (jti) DO NOTHING`,
-    [record.jti, record.clientId, record.accountId, record.grantId, record.scope, record.expiresAt],
+     SELECT r.jti, r.client_id, r.account_id, r.grant_id, r.scope, to_timestamp(r.expires_at)
+       FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[])
+            AS r(jti, client_id, account_id, grant_id, scope, expires_at)
+     ON CONFLICT (jti) DO NOTHING`,
+    columns,
   );
+}
+
+/** Records one issued JWT access token; see {@link createAccessTokenRecorder}. */
+export type AccessTokenRecorder = (record: AccessTokenRecord) => Promise<void>;
+
+/**
+ * Records access tokens as they are issued, the tokens of concurrent requests in one INSERT and one
+ * commit per round trip (`batchedRoundTrips`, group commit): each call resolves once its own record
+ * is committed, so a token is still recorded before its client receives it. When a batch of several
+ * fails, each of its records is tried alone, so a record the database refuses fails its own request
+ * only.
+ *
+ * @param db knex on PostgreSQL with schema `auth` migrated
+ * @returns the recorder; it rejects with the database's error for its own record
+ */
+export function createAccessTokenRecorder(db: Knex): AccessTokenRecorder {
+  return batchedRoundTrips<AccessTokenRecord, void>(async (records) => {
+    try {
+      await recordAccessTokens(db, records);
+      return records.map(() => undefined);
+    } catch (error) {
+      if (records.length === 1) throw error;
+      return Promise.all(records.map((record) => recordAccessTokens(db, [record]).then(
+        () => undefined,
+        (alone: unknown) => (alone instanceof Error ? alone : new Error(String(alone))),
+      )));
+    }
+  });
 }
 
 /**
