@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { describe, expect, test } from '@jest/globals';
 import {
-  DUMMY_PASSWORD_HASH, PASSWORD_HASH_PARAMETERS, hashPassword, parseHash, passwordHashNeedsUpgrade, verifyPassword,
+  DUMMY_PASSWORD_HASH, PASSWORD_HASH_PARAMETERS, hashPassword, parseHash, passwordHashNeedsUpgrade, passwordHashesInProgress, verifyPassword,
 } from './password-hash.ts';
 
 /** Cheap parameters, so that most tests do not pay the full cost per hash. */
@@ -100,5 +101,20 @@ describe('DUMMY_PASSWORD_HASH', () => {
   test('matches no likely password', async () => {
     expect(await verifyPassword('', DUMMY_PASSWORD_HASH)).toBe(false);
     expect(await verifyPassword(randomBytes(32).toString('hex'), DUMMY_PASSWORD_HASH)).toBe(false);
+  });
+});
+
+describe('hashes at once (issue 18: memory)', () => {
+  test('at most one hash per core runs; the others wait their turn and all finish', async () => {
+    const cores = availableParallelism();
+    const started = Array.from({ length: cores + 4 }, (_, index) => hashPassword(`password-${index}`));
+    // p-limit starts the first ones on a microtask: look once those have been queued.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(passwordHashesInProgress()).toEqual({ running: cores, waiting: 4 });
+    const hashes = await Promise.all(started);
+    expect(new Set(hashes).size).toBe(cores + 4);
+    expect(passwordHashesInProgress()).toEqual({ running: 0, waiting: 0 });
+    expect(await verifyPassword('password-3', hashes[3] as string)).toBe(true);
   });
 });

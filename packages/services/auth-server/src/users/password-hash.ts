@@ -1,6 +1,8 @@
 import { argon2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import type { Argon2Parameters, BinaryLike, ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import pLimit from 'p-limit';
 
 const scryptAsync = promisify(scrypt) as (password: BinaryLike, salt: BinaryLike, keyLength: number, options: ScryptOptions) => Promise<Buffer>;
 const argon2Async = promisify(argon2) as (algorithm: 'argon2id', parameters: Argon2Parameters) => Promise<Buffer>;
@@ -148,7 +150,25 @@ export function parseHash(encoded: string): { parameters: PasswordHashParameters
   return { parameters, salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
 }
 
-async function derive(password: string, salt: Buffer, parameters: PasswordHashParameters, keyBytes: number): Promise<Buffer> {
+/**
+ * Hashes running at once in this process: one per core. More would not finish sooner (each keeps a
+ * core busy) but would hold their memory together (19 MiB each for Argon2id, and libuv's thread pool
+ * runs four): the authorization server's peak RSS under sign-ins stays within its 256 MB budget
+ * (docs/performance.md, "Memory"). The others wait their turn in arrival order.
+ */
+const hashesAtOnce = pLimit(Math.max(1, availableParallelism()));
+
+/** Password hashes of this process computing now (`running`, at most one per core) and waiting for a core (`waiting`). */
+export function passwordHashesInProgress(): { running: number; waiting: number } {
+  return { running: hashesAtOnce.activeCount, waiting: hashesAtOnce.pendingCount };
+}
+
+/** The derived key of `password` (NFC) with `salt` and `parameters`, computed on libuv's thread pool, at most {@link hashesAtOnce} at a time. */
+function derive(password: string, salt: Buffer, parameters: PasswordHashParameters, keyBytes: number): Promise<Buffer> {
+  return hashesAtOnce(() => deriveNow(password, salt, parameters, keyBytes));
+}
+
+async function deriveNow(password: string, salt: Buffer, parameters: PasswordHashParameters, keyBytes: number): Promise<Buffer> {
   const message = Buffer.from(password.normalize('NFC'), 'utf8');
   if (parameters.algorithm === 'argon2id') {
     return argon2Async('argon2id', {

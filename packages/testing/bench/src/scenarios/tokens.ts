@@ -6,8 +6,9 @@ import type { LoadRequest } from '../load.ts';
 import { compareRates } from '../row.ts';
 import { BOUNDS } from '../bounds.ts';
 
-const CLIENT_CREDENTIALS_TARGET = 0.7;
-const INTROSPECTION_TARGET = 0.7;
+/** Issue 18's targets (an earlier goal of 0.7 is reported in docs/performance.md as still missed where it is). */
+const CLIENT_CREDENTIALS_TARGET = 0.5;
+const INTROSPECTION_TARGET = 0.5;
 /** The scope of the client credentials grant (the client's own webhooks and events; the only one it gives). */
 const CLIENT_CREDENTIALS_SCOPE = 'webhooks:manage';
 const BARE_PROVIDER = new URL('../references/bare-provider.ts', import.meta.url).pathname;
