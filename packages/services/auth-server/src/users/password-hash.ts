@@ -151,14 +151,17 @@ export function parseHash(encoded: string): { parameters: PasswordHashParameters
 }
 
 /**
- * Hashes running at once in this process: one per core. More would not finish sooner (each keeps a
- * core busy) but would hold their memory together (19 MiB each for Argon2id, and libuv's thread pool
- * runs four): the authorization server's peak RSS under sign-ins stays within its 256 MB budget
- * (docs/performance.md, "Memory"). The others wait their turn in arrival order.
+ * Password hashes computing at once in this process: half the cores, at least one. Each keeps a core
+ * busy for about 25 ms and holds its memory (19 MiB for Argon2id) meanwhile, and libuv's pool would
+ * run four: a burst of sign-ins could then take every core from the token endpoint and
+ * introspection and push the process past its memory budget (the authorization server peaked at
+ * 260 MB in the benchmark's code-flow row with two at once). The others wait their turn in arrival
+ * order. On 2 cores one hash at a time is about 40 sign-ins a second (docs/performance.md, "Memory").
  */
-const hashesAtOnce = pLimit(Math.max(1, availableParallelism()));
+export const PASSWORD_HASHES_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
+const hashesAtOnce = pLimit(PASSWORD_HASHES_AT_ONCE);
 
-/** Password hashes of this process computing now (`running`, at most one per core) and waiting for a core (`waiting`). */
+/** Password hashes of this process computing now (`running`, at most {@link PASSWORD_HASHES_AT_ONCE}) and waiting their turn (`waiting`). */
 export function passwordHashesInProgress(): { running: number; waiting: number } {
   return { running: hashesAtOnce.activeCount, waiting: hashesAtOnce.pendingCount };
 }
