@@ -115,6 +115,11 @@ CREATE FUNCTION api.post_transfers(p_items jsonb) RETURNS jsonb
       IF jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'api.post_transfers: p_items must be a JSON array' USING ERRCODE = 'invalid_parameter_value';
       END IF;
+      -- The accounts first (at most a second's wait), then the grants: a revocation committed before the
+      -- locks are held is seen by every item of the batch.
+      IF NOT ledger.lock_transfer_accounts(p_items, 1000) THEN
+        RETURN NULL;
+      END IF;
       FOR item, position IN SELECT e, n::integer FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n) ORDER BY n LOOP
         allowed := auth.access_token_account_ids(item->>'jti');
         IF allowed IS NULL THEN
@@ -129,6 +134,9 @@ CREATE FUNCTION api.post_transfers(p_items jsonb) RETURNS jsonb
       END LOOP;
       IF cardinality(positions) > 0 THEN
         booked := ledger.post_transfers(to_jsonb(accepted));
+        IF booked IS NULL THEN
+          RETURN NULL;
+        END IF;
         FOR i IN 1 .. cardinality(positions) LOOP
           answer := booked->(i - 1);
           answers[positions[i]] := answer;

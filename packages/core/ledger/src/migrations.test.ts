@@ -25,7 +25,8 @@ const LEDGER_TABLES = ['accounts', 'idempotency_records', 'knex_migrations', 'kn
   'postings', 'transfers'];
 const LEDGER_MIGRATIONS = ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once',
   '20261206_04_idempotency_per_subject', '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events',
-  '20261208_07_payment_consents', '20261208_08_payment_consent_expiry', '20261209_09_post_transfers'];
+  '20261208_07_payment_consents', '20261208_08_payment_consent_expiry', '20261209_09_post_transfers',
+  '20261209_10_lock_transfer_accounts'];
 
 describe('ledger migrations', () => {
   test('migrate up from an empty database creates the schema and its tables', async () => {

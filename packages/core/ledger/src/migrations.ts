@@ -10,6 +10,7 @@ import * as transferPostingsForEvents from '../migrations/20261206_06_transfer_p
 import * as paymentConsents from '../migrations/20261208_07_payment_consents.ts';
 import * as paymentConsentExpiry from '../migrations/20261208_08_payment_consent_expiry.ts';
 import * as postTransfers from '../migrations/20261209_09_post_transfers.ts';
+import * as lockTransferAccounts from '../migrations/20261209_10_lock_transfer_accounts.ts';
 
 /**
  * The ledger's schema and migrations, in order. Append new ones; never edit a shipped one, and
@@ -27,6 +28,7 @@ export const LEDGER_SCHEMA: SchemaMigrations = {
     { name: '20261208_07_payment_consents', migration: paymentConsents },
     { name: '20261208_08_payment_consent_expiry', migration: paymentConsentExpiry },
     { name: '20261209_09_post_transfers', migration: postTransfers },
+    { name: '20261209_10_lock_transfer_accounts', migration: lockTransferAccounts },
   ],
   lockKey: 0x6c6564676572, // "ledger" in ASCII
 };

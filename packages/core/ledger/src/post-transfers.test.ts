@@ -31,7 +31,7 @@ function prepare(source: Account, destination: Account, amountMinor: bigint, key
 
 /** One `ledger.post_transfers` call (its own transaction), answers read as the API reads them. */
 async function postTransfers(items: readonly PostTransferArguments[]): Promise<Array<TransferResult | LedgerError>> {
-  const { rows } = await db.raw<{ rows: Array<{ answers: PostTransferAnswer[] }> }>(
+  const { rows } = await db.raw<{ rows: Array<{ answers: PostTransferAnswer[] | null }> }>(
     'SELECT ledger.post_transfers(?::jsonb) AS answers', [JSON.stringify(items.map(toPostTransfersItem))]);
   return (rows[0]?.answers ?? []).map((answer) => {
     try {
@@ -81,6 +81,28 @@ describe('ledger.post_transfers', () => {
     expect(booked).toMatchObject({ replayed: false, transfer: { id: first.transferId } });
     expect(replayed).toMatchObject({ replayed: true, transfer: { id: first.transferId } });
     expect((await getBalance(db, bob.id)).balanceMinor).toBe(700n);
+  });
+
+  test('an account held elsewhere for more than a second: NULL, nothing written, lock_timeout as it was; booked once released', async () => {
+    const alice = await openTestAccount(db, 'CNY', 10_000n);
+    const busy = await openTestAccount(db, 'CNY', 0n);
+    const other = await openTestAccount(db, 'CNY', 0n);
+    const items = [prepare(alice, other, 100n), prepare(alice, busy, 200n)];
+    const holder = await db.transaction();
+    try {
+      await holder.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE', [busy.id]);
+      const { rows } = await db.raw<{ rows: Array<{ answers: unknown; lock_timeout: string }> }>(
+        `SELECT ledger.post_transfers(?::jsonb) AS answers, current_setting('lock_timeout') AS lock_timeout`,
+        [JSON.stringify(items.map(toPostTransfersItem))]);
+      expect(rows[0]).toEqual({ answers: null, lock_timeout: '0' });
+      expect((await getBalance(db, other.id)).balanceMinor).toBe(0n);
+      expect((await getBalance(db, alice.id)).balanceMinor).toBe(10_000n);
+    } finally {
+      await holder.rollback();
+    }
+    const booked = await postTransfers(items);
+    expect(booked.map((outcome) => (outcome instanceof LedgerError ? outcome.code : outcome.replayed))).toEqual([false, false]);
+    expect((await getBalance(db, busy.id)).balanceMinor).toBe(200n);
   });
 
   test('an empty batch answers an empty array; anything but an array is refused', async () => {

@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 const API_MIGRATIONS = ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log',
-  '20261208_01_post_payment', '20261209_01_post_transfers'];
+  '20261208_01_post_payment', '20261209_01_post_transfers', '20261209_02_post_transfers_lock_first'];
 
 async function apiFunctions(): Promise<string[]> {
   const { rows } = await database.db.raw<{ rows: Array<{ signature: string }> }>(

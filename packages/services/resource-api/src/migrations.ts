@@ -6,6 +6,7 @@ import * as transferEvents from '../migrations/20261206_02_transfer_events.ts';
 import * as requestLog from '../migrations/20261207_01_request_log.ts';
 import * as postPayment from '../migrations/20261208_01_post_payment.ts';
 import * as postTransfers from '../migrations/20261209_01_post_transfers.ts';
+import * as postTransfersLockFirst from '../migrations/20261209_02_post_transfers_lock_first.ts';
 
 /**
  * The resource API's schema `api` and its migrations, in order: SQL functions, which compose the
@@ -21,6 +22,7 @@ const API_SCHEMA: SchemaMigrations = {
     { name: '20261207_01_request_log', migration: requestLog },
     { name: '20261208_01_post_payment', migration: postPayment },
     { name: '20261209_01_post_transfers', migration: postTransfers },
+    { name: '20261209_02_post_transfers_lock_first', migration: postTransfersLockFirst },
   ],
   lockKey: 0x617069, // "api" in ASCII
 };

@@ -53,14 +53,14 @@ describe('operator CLI', () => {
     expect(first.json.migrated).toEqual({
       ledger: ['20261129_01_ledger_core', '20261130_02_transfer_functions', '20261130_03_balance_check_once', '20261206_04_idempotency_per_subject',
         '20261206_05_retire_in_flight_claims', '20261206_06_transfer_postings_for_events', '20261208_07_payment_consents',
-        '20261208_08_payment_consent_expiry', '20261209_09_post_transfers'],
+        '20261208_08_payment_consent_expiry', '20261209_09_post_transfers', '20261209_10_lock_transfer_accounts'],
       events: ['20261206_01_events', '20261206_02_deliveries_without_endpoint_lock'],
       auth: ['20261129_01_oidc_store', '20261129_02_users', '20261129_03_keys_and_tokens', '20261130_04_argon2id_password_hashes',
         '20261130_05_client_change_notifications', '20261206_06_account_readers',
         '20261206_07_grant_checks_in_plpgsql', '20261207_08_client_secrets_and_partner_apps', '20261208_09_payment_consent_grants',
         '20261208_10_access_token_revocation_notices'],
       api: ['20261206_01_post_transfer_with_grant', '20261206_02_transfer_events', '20261207_01_request_log', '20261208_01_post_payment',
-        '20261209_01_post_transfers'],
+        '20261209_01_post_transfers', '20261209_02_post_transfers_lock_first'],
       portal: ['20261207_01_portal', '20261207_02_show_once'],
     });
     expect((await cli('db:migrate')).json.migrated).toEqual({ ledger: [], events: [], auth: [], api: [], portal: [] });

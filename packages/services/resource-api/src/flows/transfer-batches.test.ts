@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { LedgerError, auditLedger, getBalance, openAccount, preparePostTransfer } from '@payapi/ledger';
 import type { Account, PostTransferArguments } from '@payapi/ledger';
 import { Histogram, Registry } from 'prom-client';
-import { createTransferBooker } from '../routes/transfer-batches.ts';
+import { TRANSFER_QUEUE_BATCHES_MAX, createTransferBooker } from '../routes/transfer-batches.ts';
 import type { BookingAnswer } from '../routes/transfer-batches.ts';
 import { call, connect, seedUser, startTestApi } from '../testing/index.ts';
 import type { Alice, Connection, TestApi } from '../testing/index.ts';
@@ -151,4 +151,66 @@ describe('POST /v1/transfers booked in batches', () => {
       .map((value) => [value.metricName, value.value]);
     expect(Object.fromEntries(observed)).toEqual({ test_batch_size_sum: 5, test_batch_size_count: 2 });
   });
+
+  test('a batch with an account held elsewhere: its other transfers are booked while the lock is held, the busy one after', async () => {
+    const db = api.auth.database.db;
+    const member = members[2] as Member;
+    const [rich, savings] = member.accounts as [Account, Account];
+    const busy = (members[3] as Member).accounts[4] as Account;
+    const free = (members[4] as Member).accounts[4] as Account;
+    const jti = (JSON.parse(Buffer.from(member.connection.accessToken.split('.')[1] as string, 'base64url').toString('utf8')) as { jti: string }).jti;
+    const args = (source: Account, destination: Account, amountMinor: bigint): PostTransferArguments => preparePostTransfer(
+      { sourceAccountId: source.id, destinationAccountId: destination.id, amountMinor, currency: 'CNY' },
+      { clientId: member.connection.registered.client_id, subject: member.user.sub, idempotencyKey: `busy-${amountMinor}-${Math.random()}`, sourceOwnerSubject: member.user.sub });
+    const booker = createTransferBooker(api.db, { batchMax: 64, inFlightMax: 1 });
+    const busyBefore = (await getBalance(db, busy.id)).balanceMinor;
+    const settled: string[] = [];
+    const track = (name: string, promise: Promise<BookingAnswer>): Promise<void> => promise.then(() => { settled.push(name); });
+    const holder = await db.transaction();
+    let all: Promise<void[]>;
+    try {
+      await holder.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE', [busy.id]);
+      all = Promise.all([
+        track('first', booker.book(jti, args(rich, savings, 1n))), // alone: the slot is free
+        track('busy', booker.book(jti, args(rich, busy, 2n))), // with the next two in one batch
+        track('free-1', booker.book(jti, args(rich, free, 3n))),
+        track('free-2', booker.book(jti, args(savings, free, 4n))),
+      ]);
+      // The batch waits a second for the busy account, then goes one by one: the free ones do not wait for it.
+      for (let waited = 0; settled.length < 3 && waited < 100; waited += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect([...settled].sort()).toEqual(['first', 'free-1', 'free-2']);
+    } finally {
+      await holder.rollback();
+    }
+    await all;
+    expect(settled[3]).toBe('busy');
+    expect((await getBalance(db, busy.id)).balanceMinor).toBe(busyBefore + 2n);
+  }, 30_000);
+
+  test(`no more than batchMax x ${TRANSFER_QUEUE_BATCHES_MAX} transfers wait: the next are refused at once with ledger_busy`, async () => {
+    const db = api.auth.database.db;
+    const member = members[5] as Member;
+    const [rich, savings] = member.accounts as [Account, Account];
+    const busy = (members[6] as Member).accounts[4] as Account;
+    const jti = (JSON.parse(Buffer.from(member.connection.accessToken.split('.')[1] as string, 'base64url').toString('utf8')) as { jti: string }).jti;
+    const args = (destination: Account, amountMinor: bigint): PostTransferArguments => preparePostTransfer(
+      { sourceAccountId: rich.id, destinationAccountId: destination.id, amountMinor, currency: 'CNY' },
+      { clientId: member.connection.registered.client_id, subject: member.user.sub, idempotencyKey: `queue-${amountMinor}-${Math.random()}`, sourceOwnerSubject: member.user.sub });
+    const booker = createTransferBooker(api.db, { batchMax: 2, inFlightMax: 1 });
+    const capacity = 2 * TRANSFER_QUEUE_BATCHES_MAX;
+    const holder = await db.transaction();
+    const outcomes: Array<Promise<string>> = [];
+    const settle = (promise: Promise<BookingAnswer>): Promise<string> => promise.then(() => 'booked', (error: unknown) => (error instanceof LedgerError ? error.code : String(error)));
+    try {
+      await holder.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE', [busy.id]);
+      outcomes.push(settle(booker.book(jti, args(busy, 1n)))); // holds the only slot until the lock goes
+      for (let index = 0; index < capacity + 5; index += 1) outcomes.push(settle(booker.book(jti, args(savings, BigInt(10 + index)))));
+      const refusedAtOnce = await Promise.race([Promise.all(outcomes.slice(capacity + 1)), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 500))]);
+      expect(refusedAtOnce).toEqual(Array(5).fill('ledger_busy'));
+    } finally {
+      await holder.rollback();
+    }
+    const results = await Promise.all(outcomes);
+    expect(results.filter((result) => result === 'booked')).toHaveLength(capacity + 1);
+  }, 30_000);
 });

@@ -2,7 +2,9 @@ import { LedgerError, retryAborted, toPostTransfersItem } from '@payapi/ledger';
 import { readInteger } from '@payapi/platform';
 import type { PostTransferArguments, TransferResult } from '@payapi/ledger';
 import type { Knex } from 'knex';
+import pLimit from 'p-limit';
 import type { Histogram } from 'prom-client';
+import { isDatabaseUnavailable } from '../errors/database-unavailable.ts';
 import { postTransferWithGrant, readPostTransferAnswer } from './post-transfer-with-grant.ts';
 import type { ApiPostTransferAnswer, GrantRefusal } from './post-transfer-with-grant.ts';
 
@@ -16,6 +18,13 @@ export interface TransferBatchSettings {
    */
   inFlightMax: number;
 }
+
+/**
+ * Transfers that may wait for a batch, per `batchMax` (16 batches' worth, 1,024 at the default): a
+ * transfer arriving beyond that is refused at once with `ledger_busy` (503 with `Retry-After`)
+ * instead of waiting in memory for as long as the backlog takes.
+ */
+export const TRANSFER_QUEUE_BATCHES_MAX = 16;
 
 /** Defaults of {@link TransferBatchSettings}. */
 export const TRANSFER_BATCH_DEFAULTS: Readonly<TransferBatchSettings> = { batchMax: 64, inFlightMax: 2 };
@@ -69,10 +78,15 @@ interface Waiting {
  * Each transfer gets its own outcome: a refusal (insufficient funds, a reused idempotency key, a
  * revoked grant) fails that transfer alone. A batch aborted by a serialization failure or deadlock
  * is sent again whole (`retryAborted`; the database locks a batch's accounts in one global order,
- * so batches do not deadlock each other); a batch that fails any other way wrote nothing (one
- * transaction), and its transfers are then booked one by one, so an error belongs to the transfer
- * that causes it. A batch of one is booked with `api.post_transfer`, the statement of a transfer
- * booked alone.
+ * so batches do not deadlock each other). A batch whose accounts stayed locked elsewhere for a
+ * second (the function answers NULL, nothing written), or whose statement failed otherwise (it wrote
+ * nothing: one transaction), is booked one by one, `inFlightMax` (at least 2) at a time, so a busy
+ * account delays its own transfer only and an error belongs to the transfer that causes it, while
+ * the pool keeps connections for reads.
+ * When the database is unavailable (`isDatabaseUnavailable`) or too busy (`ledger_busy`), every
+ * transfer of the batch gets that error (503: its retry with the same key books it once). A batch of
+ * one is booked with `api.post_transfer`, the statement of a transfer booked alone. At most
+ * `batchMax` x {@link TRANSFER_QUEUE_BATCHES_MAX} transfers wait; more are refused at once.
  *
  * @param batchSizes observes the size of every batch sent (optional)
  */
@@ -81,7 +95,12 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
     return { book: (jti, args) => postTransferWithGrant(db, jti, args) };
   }
   const waiting: Waiting[] = [];
+  const waitingMax = settings.batchMax * TRANSFER_QUEUE_BATCHES_MAX;
   let inFlight = 0;
+  const oneByOne = async (batch: readonly Waiting[]): Promise<void> => {
+    const limit = pLimit(Math.max(2, settings.inFlightMax));
+    await Promise.all(batch.map((entry) => limit(() => postTransferWithGrant(db, entry.jti, entry.args).then(entry.resolve, entry.reject))));
+  };
   const send = async (batch: Waiting[]): Promise<void> => {
     batchSizes?.observe(batch.length);
     if (batch.length === 1) {
@@ -89,15 +108,19 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
       await postTransferWithGrant(db, only.jti, only.args).then(only.resolve, only.reject);
       return;
     }
-    let answers: ApiPostTransferAnswer[];
+    let answers: ApiPostTransferAnswer[] | null;
     try {
       answers = await postTransfers(db, batch);
     } catch (error) {
-      if (error instanceof LedgerError) {
+      if (error instanceof LedgerError || isDatabaseUnavailable(error)) {
         for (const entry of batch) entry.reject(error);
         return;
       }
-      await Promise.all(batch.map((entry) => postTransferWithGrant(db, entry.jti, entry.args).then(entry.resolve, entry.reject)));
+      await oneByOne(batch);
+      return;
+    }
+    if (answers === null) {
+      await oneByOne(batch);
       return;
     }
     batch.forEach((entry, index) => {
@@ -120,6 +143,9 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
   };
   return {
     book(jti, args) {
+      if (waiting.length >= waitingMax) {
+        return Promise.reject(new LedgerError('ledger_busy', 'too many transfers are waiting for the ledger; retry later'));
+      }
       return new Promise<BookingAnswer>((resolve, reject) => {
         waiting.push({ jti, args, resolve, reject });
         pump();
@@ -131,15 +157,17 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
 /**
  * One `api.post_transfers` call for the batch, retried whole when PostgreSQL aborts it.
  *
- * @returns one answer per transfer, in the batch's order
+ * @returns one answer per transfer, in the batch's order; null when the batch's accounts stayed
+ *   locked by other transactions for a second (nothing was written)
  * @throws {LedgerError} `ledger_busy` (see `retryAborted`)
  * @throws {Error} any other failure of the statement (nothing was written), or an answer of the wrong length
  */
-async function postTransfers(db: Knex, batch: readonly Waiting[]): Promise<ApiPostTransferAnswer[]> {
+async function postTransfers(db: Knex, batch: readonly Waiting[]): Promise<ApiPostTransferAnswer[] | null> {
   const items = batch.map((entry) => ({ jti: entry.jti, ...toPostTransfersItem(entry.args) }));
   const { rows } = await retryAborted(() => db.raw<{ rows: Array<{ answers: ApiPostTransferAnswer[] | null }> }>(
     'SELECT api.post_transfers(?::jsonb) AS answers', [JSON.stringify(items)]));
   const answers = rows[0]?.answers;
+  if (answers === null) return null;
   if (!Array.isArray(answers) || answers.length !== batch.length) {
     throw new Error(`api.post_transfers answered ${Array.isArray(answers) ? answers.length : 'no'} answers for ${batch.length} transfers`);
   }
