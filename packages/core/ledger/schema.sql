@@ -495,13 +495,16 @@ CREATE FUNCTION ledger.post_transfers(p_items jsonb) RETURNS jsonb
     AS $$
     DECLARE
       item jsonb;
-      locked boolean;
       answers jsonb[] := ARRAY[]::jsonb[];
     BEGIN
       IF jsonb_typeof(p_items) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'ledger.post_transfers: p_items must be a JSON array' USING ERRCODE = 'invalid_parameter_value';
       END IF;
-      SELECT ledger.lock_transfer_accounts(p_items, 1000) INTO locked; IF NOT locked THEN RETURN NULL; END IF;
+      -- ORDER BY under FOR UPDATE: rows are locked in the sorted order, lowest id first.
+      PERFORM 1 FROM ledger.accounts
+        WHERE id = ANY (ARRAY(SELECT e->>'source' FROM jsonb_array_elements(p_items) e
+                              UNION SELECT e->>'destination' FROM jsonb_array_elements(p_items) e))
+        ORDER BY id FOR UPDATE;
       FOR item IN SELECT e FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(e, n) ORDER BY n LOOP
         answers := array_append(answers, ledger.post_transfer(p_client_id => item->>'client_id', p_subject => item->>'subject',
           p_idempotency_key => item->>'idempotency_key', p_request_hash => item->>'request_hash',

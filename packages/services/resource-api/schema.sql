@@ -134,9 +134,6 @@ CREATE FUNCTION api.post_transfers(p_items jsonb) RETURNS jsonb
       END LOOP;
       IF cardinality(positions) > 0 THEN
         booked := ledger.post_transfers(to_jsonb(accepted));
-        IF booked IS NULL THEN
-          RETURN NULL;
-        END IF;
         FOR i IN 1 .. cardinality(positions) LOOP
           answer := booked->(i - 1);
           answers[positions[i]] := answer;

@@ -31,7 +31,7 @@ function prepare(source: Account, destination: Account, amountMinor: bigint, key
 
 /** One `ledger.post_transfers` call (its own transaction), answers read as the API reads them. */
 async function postTransfers(items: readonly PostTransferArguments[]): Promise<Array<TransferResult | LedgerError>> {
-  const { rows } = await db.raw<{ rows: Array<{ answers: PostTransferAnswer[] | null }> }>(
+  const { rows } = await db.raw<{ rows: Array<{ answers: PostTransferAnswer[] }> }>(
     'SELECT ledger.post_transfers(?::jsonb) AS answers', [JSON.stringify(items.map(toPostTransfersItem))]);
   return (rows[0]?.answers ?? []).map((answer) => {
     try {
@@ -83,26 +83,34 @@ describe('ledger.post_transfers', () => {
     expect((await getBalance(db, bob.id)).balanceMinor).toBe(700n);
   });
 
-  test('an account held elsewhere for more than a second: NULL, nothing written, lock_timeout as it was; booked once released', async () => {
+  test('ledger.lock_transfer_accounts: an account held elsewhere past the wait answers false, holds nothing, restores lock_timeout', async () => {
     const alice = await openTestAccount(db, 'CNY', 10_000n);
     const busy = await openTestAccount(db, 'CNY', 0n);
     const other = await openTestAccount(db, 'CNY', 0n);
-    const items = [prepare(alice, other, 100n), prepare(alice, busy, 200n)];
+    const items = JSON.stringify([prepare(alice, other, 100n), prepare(alice, busy, 200n)].map(toPostTransfersItem));
     const holder = await db.transaction();
+    const caller = await db.transaction();
     try {
       await holder.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE', [busy.id]);
-      const { rows } = await db.raw<{ rows: Array<{ answers: unknown; lock_timeout: string }> }>(
-        `SELECT ledger.post_transfers(?::jsonb) AS answers, current_setting('lock_timeout') AS lock_timeout`,
-        [JSON.stringify(items.map(toPostTransfersItem))]);
-      expect(rows[0]).toEqual({ answers: null, lock_timeout: '0' });
-      expect((await getBalance(db, other.id)).balanceMinor).toBe(0n);
-      expect((await getBalance(db, alice.id)).balanceMinor).toBe(10_000n);
+      const { rows } = await caller.raw<{ rows: Array<{ locked: boolean }> }>('SELECT ledger.lock_transfer_accounts(?::jsonb, 300) AS locked', [items]);
+      expect(rows[0]?.locked).toBe(false);
+      expect((await caller.raw<{ rows: Array<{ lock_timeout: string }> }>(`SELECT current_setting('lock_timeout') AS lock_timeout`)).rows[0]?.lock_timeout).toBe('0');
+      // It holds none of them: another transaction takes alice's and other's at once.
+      const { rows: free } = await db.raw<{ rows: unknown[] }>('SELECT 1 FROM ledger.accounts WHERE id IN (?, ?) FOR UPDATE NOWAIT', [alice.id, other.id]);
+      expect(free).toHaveLength(2);
     } finally {
+      await caller.rollback();
       await holder.rollback();
     }
-    const booked = await postTransfers(items);
-    expect(booked.map((outcome) => (outcome instanceof LedgerError ? outcome.code : outcome.replayed))).toEqual([false, false]);
-    expect((await getBalance(db, busy.id)).balanceMinor).toBe(200n);
+    const again = await db.transaction();
+    try {
+      const { rows } = await again.raw<{ rows: Array<{ locked: boolean }> }>('SELECT ledger.lock_transfer_accounts(?::jsonb, 300) AS locked', [items]);
+      expect(rows[0]?.locked).toBe(true);
+      // Held now: another transaction cannot take them.
+      await expect(db.raw('SELECT 1 FROM ledger.accounts WHERE id = ? FOR UPDATE NOWAIT', [busy.id])).rejects.toMatchObject({ code: '55P03' });
+    } finally {
+      await again.rollback();
+    }
   });
 
   test('an empty batch answers an empty array; anything but an array is refused', async () => {
