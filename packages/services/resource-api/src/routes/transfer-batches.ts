@@ -97,15 +97,15 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
   const waiting: Waiting[] = [];
   const waitingMax = settings.batchMax * TRANSFER_QUEUE_BATCHES_MAX;
   let inFlight = 0;
+  const bookAlone = (entry: Waiting): Promise<void> => postTransferWithGrant(db, entry.jti, entry.args).then(entry.resolve, entry.reject);
   const oneByOne = async (batch: readonly Waiting[]): Promise<void> => {
     const limit = pLimit(Math.max(2, settings.inFlightMax));
-    await Promise.all(batch.map((entry) => limit(() => postTransferWithGrant(db, entry.jti, entry.args).then(entry.resolve, entry.reject))));
+    await Promise.all(batch.map((entry) => limit(() => bookAlone(entry))));
   };
   const send = async (batch: Waiting[]): Promise<void> => {
     batchSizes?.observe(batch.length);
     if (batch.length === 1) {
-      const [only] = batch as [Waiting];
-      await postTransferWithGrant(db, only.jti, only.args).then(only.resolve, only.reject);
+      await bookAlone(batch[0] as Waiting);
       return;
     }
     let answers: ApiPostTransferAnswer[] | null;
@@ -116,8 +116,7 @@ export function createTransferBooker(db: Knex, settings: TransferBatchSettings, 
         for (const entry of batch) entry.reject(error);
         return;
       }
-      await oneByOne(batch);
-      return;
+      answers = null;
     }
     if (answers === null) {
       await oneByOne(batch);
